@@ -1,0 +1,62 @@
+"""The ``compact-kg`` command line: a thin layer over the library.
+
+Each command parses its arguments, calls one library function, prints the result and
+maps our exceptions to exit codes:
+
+    0  success, or the data conforms (warnings allowed)
+    1  the data does not conform (violations found)
+    2  unreadable input, refused input, or a usage error
+
+Heavy libraries (rdflib, pyshacl, pyoxigraph) are imported inside the commands, so that
+``compact-kg --help`` starts quickly.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+import click
+
+from compact_kg import __version__
+from compact_kg.errors import CompactKGError
+
+EXIT_OK = 0
+EXIT_NONCONFORMANT = 1
+EXIT_ERROR = 2
+
+_EPILOG = (
+    "Exit status: 0 ok or conforms, 1 does not conform, 2 unreadable input or usage error."
+)
+
+
+def _fail(error: CompactKGError) -> NoReturn:
+    """Print a library error as one line on stderr and exit with its status."""
+    click.echo(f"error: {error}", err=True)
+    sys.exit(error.exit_code)
+
+
+@click.group(epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="compact-kg")
+def cli() -> None:
+    """Linked open data about Local Compacts in England: validate, query, submit, publish."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script; never shows a traceback."""
+    try:
+        cli.main(args=argv, prog_name="compact-kg", standalone_mode=True)
+    except CompactKGError as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except (RecursionError, MemoryError) as error:
+        click.echo(f"error: the input is too large or too deeply nested ({type(error).__name__})",
+                   err=True)
+        sys.exit(EXIT_ERROR)
+
+
+# ---------------------------------------------------------------------------------------
+# Commands. Each command below parses, calls one library function, prints.
+# ---------------------------------------------------------------------------------------
