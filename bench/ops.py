@@ -1,0 +1,342 @@
+"""The benchmarked operations, each with our side and the raw-library baseline.
+
+Every ``op_NAME(spec)`` runs in a fresh child process (:mod:`bench.worker`) and returns a
+JSON-able dict with ``seconds`` (the timed block only). ``spec["side"]`` is ``"ours"`` (the
+compact_kg library) or ``"baseline"`` (pyoxigraph or pySHACL used directly on the same
+files). A function that is not on this branch raises :class:`NotAvailable`.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class NotAvailable(Exception):
+    """The compact_kg function this benchmark needs does not exist (yet)."""
+
+
+def _need(module: str, *names: str) -> Any:
+    """Import ``module`` and return it, or raise NotAvailable naming what is missing."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as error:
+        raise NotAvailable(f"{module} is not available ({error})") from None
+    missing = [n for n in names if not hasattr(mod, n)]
+    if missing:
+        raise NotAvailable(f"{module} has no {', '.join(missing)}")
+    return mod
+
+
+# ---------------------------------------------------------------------------------------
+# Files
+# ---------------------------------------------------------------------------------------
+
+
+def model_files() -> list[Path]:
+    """The ontology and its vocabularies, as the project's store loads them."""
+    return [ROOT / "ontology" / "compact.ttl",
+            *sorted((ROOT / "ontology" / "vocabularies").glob("*.ttl"))]
+
+
+def data_files(data_dir: str | Path) -> list[Path]:
+    """The Turtle files of a generated dataset: reference data, then case studies."""
+    root = Path(data_dir)
+    return [*sorted((root / "reference").glob("*.ttl")),
+            *sorted((root / "case-studies").rglob("*.ttl"))]
+
+
+def dataset_files(data_dir: str | Path) -> list[Path]:
+    """Everything a store of the dataset holds: the model and the data."""
+    return [*model_files(), *data_files(data_dir)]
+
+
+def shapes_file() -> Path:
+    path = ROOT / "ontology" / "shapes.ttl"
+    if not path.is_file():
+        raise NotAvailable("ontology/shapes.ttl is not on this branch")
+    return path
+
+
+def raw_store(files: list[Path]) -> Any:
+    """A pyoxigraph in-memory store bulk-loaded file by file (the baseline loader)."""
+    import pyoxigraph
+
+    store = pyoxigraph.Store()
+    for path in files:
+        store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
+    return store
+
+
+# ---------------------------------------------------------------------------------------
+# Load
+# ---------------------------------------------------------------------------------------
+
+
+def op_load(spec: dict[str, Any]) -> dict[str, Any]:
+    files = dataset_files(spec["data"])
+    if spec["side"] == "ours":
+        store_mod = _need("compact_kg.store", "load_store")
+        start = time.perf_counter()
+        store = store_mod.load_store(files)
+        seconds = time.perf_counter() - start
+    else:
+        import pyoxigraph  # noqa: F401  (imported before timing, like ours)
+
+        start = time.perf_counter()
+        store = raw_store(files)
+        seconds = time.perf_counter() - start
+    return {"seconds": seconds, "triples": len(store), "files": len(files)}
+
+
+def op_load_cached(spec: dict[str, Any]) -> dict[str, Any]:
+    """Our on-disk store cache (compact_kg.scale.cached_store): cold build, then warm open."""
+    scale = _need("compact_kg.scale", "cached_store")
+    files = dataset_files(spec["data"])
+    cache_dir = Path(spec["cache_dir"])
+    start = time.perf_counter()
+    store = scale.cached_store(files, cache_dir)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "triples": len(store), "files": len(files)}
+
+
+def op_disk_store(spec: dict[str, Any]) -> dict[str, Any]:
+    """Build an on-disk pyoxigraph (RocksDB) store for Oxigraph's server."""
+    import pyoxigraph
+
+    start = time.perf_counter()
+    store = pyoxigraph.Store(spec["location"])
+    for path in dataset_files(spec["data"]):
+        store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
+    store.flush()
+    triples = len(store)
+    del store
+    return {"seconds": time.perf_counter() - start, "triples": triples}
+
+
+# ---------------------------------------------------------------------------------------
+# Saved queries
+# ---------------------------------------------------------------------------------------
+
+
+def _catalogue() -> list[Any]:
+    queries_dir = ROOT / "queries"
+    if not any(queries_dir.glob("*.rq")):
+        raise NotAvailable("queries/*.rq are not on this branch")
+    mod = _need("compact_kg.queries", "load_catalogue", "run_query", "bind_text",
+                "bind_parameters")
+    return mod.load_catalogue(queries_dir)
+
+
+def _sample_params(query: Any, samples: dict[str, str]) -> dict[str, str]:
+    """Values for a query's required parameters, taken from the generated dataset."""
+    params = {}
+    for parameter in query.params:
+        if parameter.default is not None:
+            continue
+        key = parameter.name if parameter.name in samples else parameter.type
+        if key not in samples:
+            raise NotAvailable(f"no sample value for parameter {parameter.name!r}")
+        params[parameter.name] = samples[key]
+    return params
+
+
+def dataset_samples(data_dir: str | Path) -> dict[str, str]:
+    """Typical parameter values for saved queries, drawn from the generated dataset."""
+    files = data_files(data_dir)
+    case_study = next(p for p in files if "case-studies" in p.parts)
+    slug = case_study.stem  # synthetic-NAME-YEAR-NN
+    area_slug = slug.rsplit("-", 2)[0]
+    base = "https://w3id.org/compact-kg/"
+    area = f"{base}id/area/{area_slug}"
+    return {
+        "area": area, "case_study": f"{base}id/case-study/{slug}",
+        "mechanism_type": f"{base}vocab/mechanism-type/compact-champions",
+        "type": f"{base}def/CaseStudy", "class": f"{base}def/CaseStudy",
+        "theme": f"{base}vocab/theme/managing-cuts",
+        "region": f"{base}id/region/london",
+        "iri": area, "string": "compact", "integer": "2010", "decimal": "10",
+        "date": "2011-03-31", "gYear": "2011", "boolean": "true",
+    }
+
+
+def _materialise(answer: Any) -> int:
+    """Read a pyoxigraph result completely; return its size."""
+    import pyoxigraph
+
+    if isinstance(answer, pyoxigraph.QueryBoolean):
+        return int(bool(answer))
+    return sum(1 for _ in answer)
+
+
+def op_queries(spec: dict[str, Any]) -> dict[str, Any]:
+    """Every saved query on our engine and on raw pyoxigraph, alternately, on one store."""
+    catalogue = _catalogue()
+    queries_mod = _need("compact_kg.queries", "run_query")
+    store = raw_store(dataset_files(spec["data"]))
+    samples = dataset_samples(spec["data"])
+    repeat = int(spec.get("repeat", 3))
+    out: dict[str, Any] = {"queries": {}, "triples": len(store)}
+    for query in catalogue:
+        try:
+            params = _sample_params(query, samples)
+        except NotAvailable as error:
+            out["queries"][query.name] = {"available": False, "reason": str(error)}
+            continue
+        text = queries_mod.bind_text(query, queries_mod.bind_parameters(query, params))
+        ours, inproc, base = [], [], []
+        rows = None
+        for _ in range(repeat):
+            start = time.perf_counter()
+            result = queries_mod.run_query(query, store=store, params=params)
+            ours.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            queries_mod.run_query(query, store=store, params=params, timeout=None)
+            inproc.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            n = _materialise(store.query(text))
+            base.append(time.perf_counter() - start)
+            rows = n
+        ours_rows = (int(result.boolean) if result.kind == "ask" else len(result.rows))
+        out["queries"][query.name] = {
+            "ours": statistics.median(ours), "ours_runs": ours,
+            "ours_in_process": statistics.median(inproc),
+            "baseline": statistics.median(base), "baseline_runs": base,
+            "rows": rows, "ours_rows": ours_rows, "params": params,
+        }
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------------------
+
+
+def result_keys(report_graph: Any) -> list[list[str]]:
+    """Every sh:ValidationResult of a pySHACL report graph as a sorted list of strings."""
+    from rdflib import Namespace
+    from rdflib.namespace import RDF
+
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    keys = set()
+    for result in report_graph.subjects(RDF.type, sh.ValidationResult):
+        def one(pred: Any, r: Any = result) -> str:
+            value = report_graph.value(r, pred)
+            return "" if value is None else str(value)
+
+        keys.add((one(sh.focusNode), one(sh.resultPath), one(sh.sourceShape),
+                  one(sh.sourceConstraintComponent), one(sh.resultSeverity)))
+    return [list(k) for k in sorted(keys)]
+
+
+def _rdflib_graph(files: list[Path]) -> Any:
+    from rdflib import Graph
+
+    graph = Graph()
+    for path in files:
+        graph.parse(data=path.read_bytes(), format="turtle")
+    return graph
+
+
+def baseline_pyshacl(files: list[Path]) -> tuple[bool, Any]:
+    """Raw pySHACL: parse everything into one rdflib graph, validate with the shapes."""
+    import pyshacl
+    from rdflib import Graph
+
+    shapes = Graph().parse(data=shapes_file().read_bytes(), format="turtle")
+    data = _rdflib_graph(files)
+    conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
+                                           advanced=True, allow_warnings=True)
+    return bool(conforms), report
+
+
+def op_validate_whole(spec: dict[str, Any]) -> dict[str, Any]:
+    files = dataset_files(spec["data"])
+    if spec["side"] == "ours":
+        conforms, report = _ours_validate_whole(spec, files)
+    else:
+        import pyshacl  # noqa: F401
+
+        shapes_file()
+        start = time.perf_counter()
+        conforms, report = baseline_pyshacl(files)
+        seconds = time.perf_counter() - start
+        return {"seconds": seconds, "conforms": conforms, "results": result_keys(report)}
+    return {"seconds": report.pop("_seconds"), "conforms": conforms, **report}
+
+
+def _ours_validate_whole(spec: dict[str, Any], files: list[Path]) -> tuple[bool, dict]:
+    shapes_file()
+    variant = spec.get("variant", "plain")
+    if variant == "parallel":
+        scale = _need("compact_kg.scale", "validate_parallel")
+        start = time.perf_counter()
+        report = scale.validate_parallel(spec["data_files"] if "data_files" in spec else
+                                         data_files(spec["data"]), model=model_files(),
+                                         processes=int(spec.get("processes", 2)))
+        seconds = time.perf_counter() - start
+        return report.conforms, {"_seconds": seconds, "results": report.result_keys()}
+    validate = _need("compact_kg.validate", "validate_dataset")
+    start = time.perf_counter()
+    report = validate.validate_dataset(files)
+    seconds = time.perf_counter() - start
+    return bool(report.conforms), {"_seconds": seconds, "results": _report_keys(report)}
+
+
+def _report_keys(report: Any) -> list[list[str]]:
+    """Result keys of our validation report (via its pySHACL graph when it keeps one)."""
+    graph = getattr(report, "graph", None) or getattr(report, "report_graph", None)
+    if graph is not None:
+        return result_keys(graph)
+    results = getattr(report, "results", None)
+    if results is None:
+        raise NotAvailable("cannot read the results of compact_kg.validate's report")
+    keys = set()
+    for r in results:
+        keys.add((str(getattr(r, "focus_node", "") or ""), str(getattr(r, "path", "") or ""),
+                  str(getattr(r, "source_shape", "") or ""),
+                  str(getattr(r, "component", "") or ""),
+                  str(getattr(r, "severity", "") or "")))
+    return [list(k) for k in sorted(keys)]
+
+
+def op_validate_submission(spec: dict[str, Any]) -> dict[str, Any]:
+    files = dataset_files(spec["data"])
+    submission = Path(spec["submission"])
+    if spec["side"] == "baseline":
+        import pyshacl  # noqa: F401
+
+        shapes_file()
+        start = time.perf_counter()
+        conforms, report = baseline_pyshacl([*files, submission])
+        seconds = time.perf_counter() - start
+        return {"seconds": seconds, "conforms": conforms, "results": result_keys(report)}
+    shapes_file()
+    validate = _need("compact_kg.validate", "validate_submission")
+    start = time.perf_counter()
+    report = validate.validate_submission(submission, context=files)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "conforms": bool(report.conforms),
+            "results": _report_keys(report)}
+
+
+# ---------------------------------------------------------------------------------------
+# Publish
+# ---------------------------------------------------------------------------------------
+
+
+def op_publish(spec: dict[str, Any]) -> dict[str, Any]:
+    publish = _need("compact_kg.publish", "publish")
+    files = dataset_files(spec["data"])
+    out = Path(spec["out"])
+    start = time.perf_counter()
+    publish.publish(files, out)
+    seconds = time.perf_counter() - start
+    pages = sum(1 for _ in out.rglob("*") if _.is_file())
+    return {"seconds": seconds, "files_written": pages}

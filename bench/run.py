@@ -1,0 +1,474 @@
+"""Run the benchmarks: ``python -m bench`` (or ``make bench``).
+
+For each size (number of synthetic case studies) it generates a dataset once (cached under
+``bench/data/``), then measures each operation on our library and on the raw library it
+wraps, side by side in the same run, each measurement in a fresh child process so that its
+peak resident memory (``os.wait4`` rusage) is its own. It writes ``bench/results/latest.json``
+and the tables of ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from bench import generate as gen
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results"
+DOC = ROOT / "docs" / "benchmarks.md"
+SEED = 1
+VIOLATIONS = 4
+
+ALL_OPS = ("startup", "load", "load-cached", "queries", "validate-whole",
+           "validate-parallel", "validate-submission", "publish", "serve")
+
+
+# ---------------------------------------------------------------------------------------
+# Children
+# ---------------------------------------------------------------------------------------
+
+
+def run_child(spec: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
+    """Run one ``bench.worker`` child; add its peak RSS (MB); cap it at ``timeout`` s."""
+    with tempfile.TemporaryDirectory(prefix="ckg-bench-") as tmp:
+        spec = {**spec, "result": str(Path(tmp) / "result.json")}
+        spec_path = Path(tmp) / "spec.json"
+        spec_path.write_text(json.dumps(spec), encoding="utf-8")
+        proc = subprocess.Popen([sys.executable, "-m", "bench.worker", str(spec_path)],
+                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        started = time.perf_counter()
+        timed_out = False
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if timeout is not None and time.perf_counter() - started > timeout:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                timed_out = True
+                break
+            time.sleep(0.02)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+        if proc.stderr:
+            proc.stderr.close()
+        peak_mb = usage.ru_maxrss / 1024
+        if timed_out:
+            return {"available": True, "timed_out": True, "seconds": None,
+                    "timeout": timeout, "peak_mb": peak_mb}
+        result_path = Path(spec["result"])
+        if proc.returncode != 0 or not result_path.is_file():
+            tail = stderr.strip().splitlines()[-1:] or ["no output"]
+            return {"available": True, "error": tail[0][:300], "seconds": None,
+                    "peak_mb": peak_mb}
+        result = json.loads(result_path.read_text(encoding="utf-8"))
+        result["peak_mb"] = peak_mb
+        return result
+
+
+def _median(values: list[float | None]) -> float | None:
+    clean = [v for v in values if v is not None]
+    return statistics.median(clean) if clean and len(clean) == len(values) else None
+
+
+def _side(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Summarise repeated child runs of one side."""
+    first = runs[0]
+    if not first.get("available", True):
+        return {"available": False, "reason": first.get("reason", "")}
+    out: dict[str, Any] = {
+        "available": True,
+        "median": _median([r.get("seconds") for r in runs]),
+        "runs": [r.get("seconds") for r in runs],
+        "peak_mb": max(r.get("peak_mb", 0.0) for r in runs),
+    }
+    if any(r.get("timed_out") for r in runs):
+        out["timed_out"] = True
+        out["timeout"] = first.get("timeout")
+    errors = [r["error"] for r in runs if r.get("error")]
+    if errors:
+        out["error"] = errors[0]
+    return out
+
+
+def _ratio(ours: dict[str, Any], base: dict[str, Any]) -> float | None:
+    if ours.get("median") and base.get("median"):
+        return ours["median"] / base["median"]
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Datasets
+# ---------------------------------------------------------------------------------------
+
+
+def dataset(size: int, violations: int = 0, *, log: Callable[[str], None]) -> Path:
+    """The generated dataset for ``size`` case studies, made once and reused."""
+    name = f"{size}" if not violations else f"{size}-v{violations}"
+    root = DATA / name
+    marker = root / "generated.json"
+    want = {"size": size, "seed": SEED, "violations": violations,
+            "generator": _generator_fingerprint()}
+    if marker.is_file() and json.loads(marker.read_text()) == want:
+        return root
+    if root.exists():
+        shutil.rmtree(root)
+    start = time.perf_counter()
+    gen.generate(root, size, SEED, violations=violations)
+    marker.write_text(json.dumps(want), encoding="utf-8")
+    log(f"generated {name} in {time.perf_counter() - start:.1f} s")
+    return root
+
+
+def _generator_fingerprint() -> str:
+    import hashlib
+
+    text = (ROOT / "bench" / "generate.py").read_bytes()
+    vocab = b"".join(p.read_bytes() for p in sorted((ROOT / "ontology").rglob("*.ttl"))
+                     if p.name != "shapes.ttl")
+    return hashlib.sha256(text + vocab).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------------------
+# Benchmarks
+# ---------------------------------------------------------------------------------------
+
+
+def bench_paired(op: str, size: int, data: Path, repeat: int, timeout: float | None,
+                 extra: dict[str, Any] | None = None, *, baseline_timeout: float | None = None,
+                 ours_only: bool = False) -> dict[str, Any]:
+    """Run ``op`` ``repeat`` times on each side, alternating ours and baseline."""
+    ours_runs, base_runs = [], []
+    for _ in range(repeat):
+        ours_runs.append(run_child({"op": op, "side": "ours", "data": str(data),
+                                    **(extra or {})}, timeout))
+        if not ours_only:
+            base_runs.append(run_child({"op": op, "side": "baseline", "data": str(data),
+                                        **(extra or {})}, baseline_timeout or timeout))
+            if base_runs[-1].get("timed_out"):
+                break  # one capped baseline run says enough; do not burn the budget
+    ours = _side(ours_runs)
+    row: dict[str, Any] = {"op": op, "size": size, "ours": ours}
+    for key in ("triples", "files", "conforms", "results", "files_written"):
+        if key in ours_runs[0]:
+            row.setdefault("detail", {})[f"ours_{key}"] = ours_runs[0][key]
+    if not ours_only:
+        base = _side(base_runs)
+        row["baseline"] = base
+        row["ratio"] = _ratio(ours, base)
+        for key in ("triples", "conforms", "results"):
+            if key in base_runs[0]:
+                row.setdefault("detail", {})[f"baseline_{key}"] = base_runs[0][key]
+    return row
+
+
+def bench_queries(size: int, data: Path, repeat: int, timeout: float) -> list[dict[str, Any]]:
+    result = run_child({"op": "queries", "side": "both", "data": str(data), "repeat": repeat},
+                       timeout)
+    if not result.get("available", True) or "queries" not in result:
+        reason = result.get("reason") or result.get("error") or "timed out"
+        return [{"op": "query", "size": size, "name": "*",
+                 "ours": {"available": False, "reason": reason}}]
+    rows = []
+    for name, q in sorted(result["queries"].items()):
+        if not q.get("available", True):
+            rows.append({"op": "query", "size": size, "name": name,
+                         "ours": {"available": False, "reason": q["reason"]}})
+            continue
+        ours = {"available": True, "median": q["ours"], "runs": q["ours_runs"],
+                "in_process_median": q["ours_in_process"], "peak_mb": result["peak_mb"]}
+        base = {"available": True, "median": q["baseline"], "runs": q["baseline_runs"],
+                "peak_mb": result["peak_mb"]}
+        rows.append({"op": "query", "size": size, "name": name, "ours": ours,
+                     "baseline": base, "ratio": _ratio(ours, base),
+                     "in_process_ratio": (q["ours_in_process"] / q["baseline"]
+                                          if q["baseline"] else None),
+                     "detail": {"rows": q["rows"], "ours_rows": q["ours_rows"],
+                                "params": q["params"]}})
+    return rows
+
+
+def bench_startup(repeat: int) -> list[dict[str, Any]]:
+    exe = Path(sys.executable).with_name("compact-kg")
+
+    def timed(cmd: list[str]) -> float:
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=False)
+        return time.perf_counter() - start
+
+    n = max(repeat, 5)
+    rows = []
+    if exe.is_file():
+        ours = [timed([str(exe), "--help"]) for _ in range(n)]
+        base = [timed([sys.executable, "-c", "pass"]) for _ in range(n)]
+        o = {"available": True, "median": statistics.median(ours), "runs": ours}
+        b = {"available": True, "median": statistics.median(base), "runs": base}
+        rows.append({"op": "startup-help", "size": None, "ours": o, "baseline": b,
+                     "ratio": _ratio(o, b)})
+    else:
+        rows.append({"op": "startup-help", "size": None,
+                     "ours": {"available": False, "reason": f"{exe} not installed"}})
+    booklet = ROOT / "data"
+    has_validate = subprocess.run([str(exe), "validate", "--help"], cwd=ROOT,
+                                  capture_output=True, check=False).returncode == 0 \
+        if exe.is_file() else False
+    if has_validate and (ROOT / "ontology" / "shapes.ttl").is_file():
+        runs, codes = [], set()
+        for _ in range(max(repeat, 3)):
+            start = time.perf_counter()
+            done = subprocess.run([str(exe), "validate"], cwd=ROOT, capture_output=True,
+                                  check=False)
+            runs.append(time.perf_counter() - start)
+            codes.add(done.returncode)
+        rows.append({"op": "validate-booklet", "size": None,
+                     "ours": {"available": True, "median": statistics.median(runs),
+                              "runs": runs},
+                     "detail": {"exit_codes": sorted(codes),
+                                "data_files": len(list(booklet.rglob("*.ttl")))}})
+    else:
+        rows.append({"op": "validate-booklet", "size": None,
+                     "ours": {"available": False,
+                              "reason": "`compact-kg validate` or ontology/shapes.ttl missing"}})
+    return rows
+
+
+# ---------------------------------------------------------------------------------------
+# Targets
+# ---------------------------------------------------------------------------------------
+
+
+def attach_targets(rows: list[dict[str, Any]]) -> None:
+    """Set ``target`` (text) and ``met`` (True/False/None) on each row."""
+    sub = {r["size"]: r["ours"].get("median") for r in rows
+           if r["op"] == "validate-submission" and r["ours"].get("median")}
+    for r in rows:
+        op, size, ours = r["op"], r["size"], r["ours"]
+        med, ratio = ours.get("median"), r.get("ratio")
+        target, met = "", None
+        if op == "load":
+            target = "≤ 1.2× raw bulk load"
+            met = ratio is not None and ratio <= 1.2
+        elif op == "query":
+            target = "≤ 1.2× raw pyoxigraph" + (" (target at 10⁴, 10⁵)" if size < 10**4 else "")
+            met = ratio is not None and ratio <= 1.2 if size >= 10**4 else None
+        elif op in ("validate-whole", "validate-parallel") and size == 10**4:
+            target = "≥ 10× faster than raw pySHACL"
+            base = r.get("baseline", {})
+            if base.get("timed_out") and med is not None:
+                met = base["timeout"] / med >= 10 or None
+            else:
+                met = ratio is not None and ratio <= 0.1
+        elif op == "validate-submission":
+            target = "< 1 s; < 1.5× from 10³ to 10⁵"
+            if med is not None:
+                small = sub.get(10**3)
+                met = med < 1 and (small is None or size <= 10**3 or med / small < 1.5)
+        elif op == "publish" and size == 10**4:
+            target = "< 60 s"
+            met = med is not None and med < 60
+        elif op == "serve" and size == 10**4:
+            target = "p95 < 50 ms, qps ≥ Oxigraph server"
+            o, b = ours.get("serve", {}), r.get("baseline", {}).get("serve", {})
+            if o and b:
+                met = o["p95_ms"] < 50 and o["qps"] >= b["qps"]
+        elif op == "startup-help":
+            target = "< 0.3 s"
+            met = med is not None and med < 0.3
+        elif op == "validate-booklet":
+            target = "< 2 s"
+            met = med is not None and med < 2
+        elif op in ("load", "load-cached"):
+            target = ""
+        if r.get("peak_target"):
+            pass
+        r["target"], r["met"] = target, (met if ours.get("available", True) else None)
+
+
+# ---------------------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    versions = {}
+    for dist in ("compact-kg", "rdflib", "pyshacl", "pyoxigraph", "oxigraph", "rich"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    return {"nproc": os.cpu_count(), "memory_gb": mem_gb, "cpu": cpu,
+            "python": platform.python_version(), "platform": platform.platform(),
+            "versions": versions}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100,1000,10000",
+                        help="comma-separated numbers of case studies (default 100,1000,10000;"
+                             " add 100000 for the national scale, about 40 minutes more)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (3)")
+    parser.add_argument("--ops", default=",".join(ALL_OPS),
+                        help=f"which benchmarks (default all: {','.join(ALL_OPS)})")
+    parser.add_argument("--timeout", type=float, default=600.0,
+                        help="cap in seconds for one run of a raw pySHACL baseline (600)")
+    parser.add_argument("--serve-requests", type=int, default=400,
+                        help="requests per server in the serve benchmark (400)")
+    parser.add_argument("--json", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument("--doc", type=Path, default=DOC, help="Markdown report to write")
+    parser.add_argument("--no-doc", action="store_true", help="write the JSON only")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    wanted = [o.strip() for o in args.ops.split(",") if o.strip()]
+    unknown = set(wanted) - set(ALL_OPS)
+    if unknown:
+        parser.error(f"unknown ops: {', '.join(sorted(unknown))}")
+
+    def log(message: str) -> None:
+        print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+    from bench import serve as serve_bench
+
+    rows: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    if "startup" in wanted:
+        log("startup")
+        rows.extend(bench_startup(args.repeat))
+    for size in sizes:
+        data = dataset(size, log=log)
+        # 10^5 gets one run per side of the long operations; the ratios stay side by side.
+        rep = args.repeat if size < 10**5 else 1
+        if "load" in wanted:
+            log(f"load {size}")
+            rows.append(bench_paired("load", size, data, rep, None))
+        if "load-cached" in wanted:
+            log(f"load-cached {size}")
+            rows.append(bench_cached(size, data, rep))
+        if "queries" in wanted:
+            log(f"queries {size}")
+            rows.extend(bench_queries(size, data, args.repeat, 3600))
+        if "validate-whole" in wanted or "validate-parallel" in wanted:
+            bad = dataset(size, VIOLATIONS, log=log)
+            if "validate-whole" in wanted:
+                log(f"validate-whole {size}")
+                rows.append(bench_paired("validate_whole", size, bad, rep, 3600,
+                                         baseline_timeout=args.timeout))
+                rows[-1]["op"] = "validate-whole"
+            if "validate-parallel" in wanted:
+                log(f"validate-parallel {size}")
+                row = bench_paired("validate_whole", size, bad, rep, 3600,
+                                   {"variant": "parallel", "processes": 2}, ours_only=True)
+                row["op"] = "validate-parallel"
+                whole = next((r for r in rows if r["op"] == "validate-whole"
+                              and r["size"] == size), None)
+                if whole is not None and "baseline" in whole:
+                    row["baseline"] = whole["baseline"]
+                    row["ratio"] = _ratio(row["ours"], whole["baseline"])
+                    row.setdefault("detail", {})["baseline_results"] = \
+                        whole.get("detail", {}).get("baseline_results")
+                    row["detail"]["baseline_conforms"] = \
+                        whole.get("detail", {}).get("baseline_conforms")
+                rows.append(row)
+        if "validate-submission" in wanted:
+            log(f"validate-submission {size}")
+            sub = DATA / "submission.ttl"
+            gen.write_submission(sub, SEED)
+            row = bench_paired("validate_submission", size, data, rep, 3600,
+                               {"submission": str(sub)}, baseline_timeout=args.timeout)
+            row["op"] = "validate-submission"
+            rows.append(row)
+        if "publish" in wanted:
+            log(f"publish {size}")
+            with tempfile.TemporaryDirectory(prefix="ckg-publish-") as tmp:
+                row = bench_paired("publish", size, data, 1 if size >= 10**4 else rep, 3600,
+                                   {"out": tmp}, ours_only=True)
+            rows.append(row)
+        if "serve" in wanted:
+            log(f"serve {size}")
+            rows.append(serve_bench.bench_serve(size, data, args.serve_requests, log=log))
+        _mark_correctness(rows, size)
+        _write(args, rows, sizes, wanted, started)
+        log(f"size {size} done ({time.perf_counter() - started:.0f} s so far)")
+    attach_targets(rows)
+    _write(args, rows, sizes, wanted, started)
+    log(f"done in {time.perf_counter() - started:.0f} s; wrote {args.json}")
+    return 0
+
+
+def bench_cached(size: int, data: Path, repeat: int) -> dict[str, Any]:
+    """Cold build and warm open of the on-disk store cache, against a plain load."""
+    with tempfile.TemporaryDirectory(prefix="ckg-cache-") as tmp:
+        spec = {"cache_dir": tmp}
+        cold = run_child({"op": "load_cached", "side": "ours", "data": str(data), **spec})
+        warm = [run_child({"op": "load_cached", "side": "ours", "data": str(data), **spec})
+                for _ in range(repeat)]
+    ours = _side(warm)
+    base = _side([run_child({"op": "load", "side": "baseline", "data": str(data)})
+                  for _ in range(repeat)])
+    return {"op": "load-cached", "size": size, "ours": ours, "baseline": base,
+            "ratio": _ratio(ours, base),
+            "detail": {"cold_seconds": cold.get("seconds"), "cold_peak_mb": cold.get("peak_mb"),
+                       "ours_triples": warm[0].get("triples")}}
+
+
+def _mark_correctness(rows: list[dict[str, Any]], size: int) -> None:
+    """For validation rows: same verdict and same violations as raw pySHACL?"""
+    for r in rows:
+        if r["size"] != size or not r["op"].startswith("validate-") or "detail" not in r:
+            continue
+        d = r["detail"]
+        if "ours_results" in d and d.get("baseline_results") is not None:
+            d["same_verdict"] = d.get("ours_conforms") == d.get("baseline_conforms")
+            d["same_results"] = d["ours_results"] == d["baseline_results"]
+        if "ours_results" in d:
+            d["ours_result_count"] = len(d["ours_results"])
+        if d.get("baseline_results") is not None:
+            d["baseline_result_count"] = len(d["baseline_results"])
+
+
+def _write(args: argparse.Namespace, rows: list[dict[str, Any]], sizes: list[int],
+           wanted: list[str], started: float) -> None:
+    attach_targets(rows)
+    payload = {
+        "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "command": " ".join(["python", "-m", "bench", *(sys.argv[1:])]),
+        "sizes": sizes, "ops": wanted, "repeat": args.repeat, "timeout": args.timeout,
+        "seed": SEED, "violations": VIOLATIONS, "machine": machine(),
+        "elapsed_seconds": time.perf_counter() - started, "rows": rows,
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+    if not args.no_doc:
+        from bench import report
+
+        report.write_markdown(payload, args.doc)
