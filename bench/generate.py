@@ -156,6 +156,7 @@ class Area:
     council: str
     council_name: str
     register_code: str
+    compact_year: int
 
     @property
     def cvs(self) -> str:
@@ -251,7 +252,8 @@ def make_areas(rng: random.Random, count: int = AREA_COUNT) -> list[Area]:
         code = "Z" + chr(65 + i // 26 % 26) + chr(65 + i % 26)
         areas.append(Area(slug=slug, name=name, atype=atype, gss=gss, region=region,
                           council=f"synthetic-{_slugify(council_name)}",
-                          council_name=council_name, register_code=code))
+                          council_name=council_name, register_code=code,
+                          compact_year=rng.randint(2000, 2010)))
     return areas
 
 
@@ -335,6 +337,7 @@ def _areas_ttl(areas: Sequence[Area]) -> str:
             f"\nlc:{a.slug} a ckg:LocalCompact ;\n"
             f'    rdfs:label "{a.name} Compact"@en-GB ;\n'
             f"    ckg:compactArea area:{a.slug} ;\n"
+            f'    dcterms:issued "{a.compact_year}"^^xsd:gYear ;\n'
             f"    ckg:party organisation:{a.council} , organisation:{a.cvs} ;\n"
             f"    prov:wasDerivedFrom src:synthetic-national-register .\n"
         )
@@ -436,6 +439,8 @@ def _case_study_ttl(rng: random.Random, plan: _Plan, vocab: Vocabularies,
     otypes = rng.sample(vocab.outcome_types, rng.choices((1, 2, 3, 4), (45, 30, 15, 10))[0])
     n_meas = rng.choices((0, 1, 2, 3, 4), (45, 15, 25, 7, 8))[0]
     n_events = rng.choices((0, 1, 2, 3), (45, 30, 15, 10))[0]
+    if violation and violation.startswith("measurement-"):
+        n_meas = max(n_meas, 1)  # the planted mistake needs a measurement to sit in
     mechs = [f"{cs}-{m}" for m in mtypes]
     outcomes = [f"{cs}-{o}" for o in otypes]
 
