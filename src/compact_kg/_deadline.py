@@ -6,7 +6,9 @@ nothing is copied or reloaded), runs the query, sends the complete result back t
 pipe encoded with :mod:`marshal` (plain data only, no code) and exits. The parent reads
 the pipe until end of file; when the deadline passes first, it sends the child SIGKILL
 and reaps it, so no worker is left behind. On Linux the child also asks the kernel to
-kill it when the parent dies (``PR_SET_PDEATHSIG``).
+kill it when the parent dies (``PR_SET_PDEATHSIG``), and caps its address space at its
+size when forked plus ``memory_limit`` bytes (``RLIMIT_AS``), so a query that builds a
+huge result dies alone instead of exhausting the machine.
 
 Forking costs about a millisecond per query. It needs ``os.fork`` (POSIX), and an
 in-memory store (an on-disk RocksDB store must not be shared across a fork).
@@ -18,13 +20,15 @@ import contextlib
 import ctypes
 import marshal
 import os
+import resource
 import select
 import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-__all__ = ["ChildFailed", "DeadlinePassed", "run_with_deadline"]
+__all__ = ["DEFAULT_MEMORY_LIMIT", "ChildFailed", "DeadlinePassed", "run_with_deadline"]
 
 _PR_SET_PDEATHSIG = 1
 _CHUNK = 1 << 16
@@ -47,7 +51,13 @@ class ChildFailed(Exception):
         self.details = details
 
 
-def run_with_deadline(function: Callable[[], Any], timeout: float) -> Any:
+DEFAULT_MEMORY_LIMIT = 4 << 30
+"""Bytes of address space a child may add to what it inherited (4 GiB)."""
+
+
+def run_with_deadline(
+    function: Callable[[], Any], timeout: float, memory_limit: int | None = DEFAULT_MEMORY_LIMIT
+) -> Any:
     """Call ``function()`` in a forked child and return its marshal-able result.
 
     Raises :class:`DeadlinePassed` when ``timeout`` seconds pass first (the child is
@@ -58,7 +68,7 @@ def run_with_deadline(function: Callable[[], Any], timeout: float) -> Any:
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, which never returns
         os.close(read_end)
-        _child(function, write_end)
+        _child(function, write_end, memory_limit)
     os.close(write_end)
     try:
         payload = _read_until(read_end, time.monotonic() + timeout)
@@ -71,11 +81,15 @@ def run_with_deadline(function: Callable[[], Any], timeout: float) -> Any:
     return _decode(payload, status)
 
 
-def _child(function: Callable[[], Any], write_end: int) -> None:  # pragma: no cover
+def _child(
+    function: Callable[[], Any], write_end: int, memory_limit: int | None
+) -> None:  # pragma: no cover
     """Body of the child: compute, write the whole answer, exit without cleanup."""
     code = 0
     try:
         _die_with_parent()
+        if memory_limit is not None:
+            _limit_memory(memory_limit)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         try:
             message = ("ok", function())
@@ -98,6 +112,15 @@ def _die_with_parent() -> None:  # pragma: no cover - child only
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _limit_memory(extra: int) -> None:  # pragma: no cover - child only
+    with contextlib.suppress(OSError, ValueError):
+        status = Path("/proc/self/status").read_text()
+        size_kib = int(next(line.split()[1] for line in status.splitlines()
+                            if line.startswith("VmSize:")))
+        limit = size_kib * 1024 + extra
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _write_all(fd: int, data: bytes) -> None:  # pragma: no cover - child only
@@ -142,7 +165,9 @@ def _reap(pid: int) -> int:
 
 def _decode(payload: bytes, status: int) -> Any:
     if not payload or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
-        raise ChildFailed("", f"the query worker died ({_describe(status)})")
+        raise ChildFailed(
+            "", f"the query worker died ({_describe(status)}), perhaps out of memory"
+        )
     message = marshal.loads(payload)  # noqa: S302 - written by our own forked child
     if message[0] == "ok":
         return message[1]

@@ -89,6 +89,8 @@ _GYEAR = re.compile(r"-?[0-9]{4,}")
 _IRI_FORBIDDEN = frozenset('<>"{}|^`\\ ') | {chr(c) for c in range(0x21)}
 _FORMS = {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "construct",
           "DescribeQuery": "describe"}
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
+            "\b": "\\b", "\f": "\\f"}
 _OX_ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 
 
@@ -581,6 +583,8 @@ def _result_from_raw(raw: tuple[Any, ...]) -> QueryResult:
 def _child_error(query: SavedQuery, error: ChildFailed) -> QueryError:
     if error.kind == "SyntaxError":
         return _oxigraph_syntax_error(str(error), query.source)
+    if error.kind == "MemoryError":
+        return QueryError(f"query {query.name!r} ran out of memory and was stopped; narrow it")
     return QueryError(f"query {query.name!r} failed: {_one_line(str(error))}")
 
 
@@ -596,8 +600,9 @@ def run_remote(
 
     ``endpoint_url`` is the query URL, or an Oxigraph server's base URL
     (``http://HOST:PORT``, which means ``http://HOST:PORT/query``). Parameters are bound
-    with a VALUES block (:func:`bind_text`), as on the embedded store. Raises EndpointError when the server
-    cannot be reached or answers with an error, QueryTimeoutError after ``timeout``.
+    with a VALUES block (:func:`bind_text`), as on the embedded store. Raises EndpointError
+    when the server cannot be reached or answers with an error, QueryTimeoutError after
+    ``timeout``.
     """
     from compact_kg import endpoint
 
@@ -638,8 +643,9 @@ def bind_text(query: SavedQuery, terms: Mapping[str, Term]) -> str:
             if _is_same_query_plus_values(candidate, original, names, expected):
                 return candidate
     raise QueryError(
-        f"{query.source}: cannot bind parameters for a remote endpoint: no WHERE clause "
-        "takes a VALUES block (is the WHERE clause a bare sub-SELECT? wrap it in braces)"
+        f"{query.source}: cannot bind the parameters safely: no VALUES block opening the "
+        "WHERE clause parses back to this query with exactly these values "
+        "(is the WHERE clause a bare sub-SELECT? wrap it in braces)"
     )
 
 
@@ -702,8 +708,7 @@ def _sparql_term(term: Term) -> str:
     """``term`` in SPARQL syntax; literals always as short strings with escapes."""
     if isinstance(term, URIRef):
         return f"<{_parse_iri(str(term))}>"
-    escaped = (str(term).replace("\\", "\\\\").replace('"', '\\"')
-               .replace("\n", "\\n").replace("\r", "\\r"))
+    escaped = "".join(_ESCAPES.get(char, char) for char in str(term))
     if term.language:
         return f'"{escaped}"@{term.language}'
     if term.datatype is not None:
