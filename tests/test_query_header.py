@@ -81,7 +81,7 @@ def test_header_line_after_the_query_is_an_error(tmp_path: Path):
 def test_catalogue_queries_need_title_and_description(tmp_path: Path):
     path = tmp_path / "untitled.rq"
     path.write_text("SELECT * WHERE { ?s ?p ?o }\n")
-    with pytest.raises(QueryError, match="no '#\\+ title:' line"):
+    with pytest.raises(QueryError, match=r"no '#\+ title:' line"):
         load_query(path, require_header=True)
     assert load_query(path).title == ""  # an ad-hoc file needs no header
 
@@ -120,7 +120,7 @@ def test_find_query_by_name_and_by_path(project: ProjectPaths):
     by_name = find_query("labels", project.queries_dir)
     by_path = find_query(str(project.queries_dir / "labels.rq"), Path("/nonexistent"))
     assert by_name.text == by_path.text
-    with pytest.raises(QueryError, match="no saved query named 'nope'.*--list"):
+    with pytest.raises(QueryError, match=r"no saved query named 'nope'.*--list"):
         find_query("nope", project.queries_dir)
     with pytest.raises(QueryError, match="no saved query named 'Labels'"):
         find_query("Labels", project.queries_dir)

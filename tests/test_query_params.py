@@ -94,9 +94,9 @@ def test_ill_typed_values_are_refused_clearly(kind: str, text: str, message: str
 
 
 def test_unknown_and_missing_parameters_are_errors():
-    with pytest.raises(ParameterError, match="has no parameter 'nme'; its parameters are: name"):
+    with pytest.raises(ParameterError, match=r"has no parameter 'nme'; its parameters are: name"):
         bind_parameters(NAME_QUERY, {"name": "x", "nme": "y"})
-    with pytest.raises(ParameterError, match="needs parameter 'name'.*--param name=VALUE"):
+    with pytest.raises(ParameterError, match=r"needs parameter 'name'.*--param name=VALUE"):
         bind_parameters(NAME_QUERY, {})
 
 

@@ -24,6 +24,13 @@ __all__ = ["query_endpoint_url", "query_remote", "store_endpoint_url", "upload"]
 
 _AGENT = f"compact-kg/{__version__}"
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_WRAPPER_STATUS = {  # SPARQLWrapper's exceptions for HTTP errors, by class name
+    "QueryBadFormed": "400 Bad Request (the server rejected the query)",
+    "Unauthorized": "401 Unauthorized",
+    "EndPointNotFound": "404 Not Found (check the URL)",
+    "URITooLong": "414 URI Too Long",
+    "EndPointInternalError": "500 Internal Server Error",
+}
 
 
 def query_endpoint_url(url: str) -> str:
@@ -79,6 +86,12 @@ def _remote_error(error: Exception, service: str, timeout: float, what: str) -> 
         )
     if isinstance(error, urllib.error.HTTPError):
         return EndpointError(f"{service} answered HTTP {error.code} {error.reason}")
+    status = _WRAPPER_STATUS.get(type(error).__name__)
+    if status is not None:
+        response = error.args[0].partition("Response:")[2] if error.args else ""
+        detail = " ".join(response.strip().strip("b'\"").split())[:300]
+        suffix = f": {detail}" if detail else ""
+        return EndpointError(f"{service} answered HTTP {status}{suffix}")
     if isinstance(error, urllib.error.URLError):
         return EndpointError(
             f"cannot reach the SPARQL endpoint {service} ({error.reason}); "
@@ -147,9 +160,9 @@ def upload(endpoint_url: str, files: Iterable[Path], graph_iri: str | None = Non
 
     from compact_kg.store import load_store
 
+    target = _graph_url(store_endpoint_url(endpoint_url), graph_iri)
     store = load_store(files)
     body = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph())
-    target = _graph_url(store_endpoint_url(endpoint_url), graph_iri)
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked to be http(s)
         target, data=body, method="PUT",
         headers={"Content-Type": "application/n-triples", "User-Agent": _AGENT},
