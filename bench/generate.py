@@ -459,7 +459,8 @@ def _case_study_ttl(rng: random.Random, plan: _Plan, vocab: Vocabularies,
         blocks.append(
             f"\nind:{ind} a ckg:Indicator ;\n"
             f'    rdfs:label "{a.name} {quantity.replace("-", " ")} ({year})"@en-GB ;\n'
-            f"    ckg:indicatorOf area:{a.slug} .\n"
+            f"    ckg:indicatorOf area:{a.slug} ;\n"
+            f"    prov:wasDerivedFrom {src} .\n"
         )
         take = 2 if remaining >= 2 else 1
         remaining -= take
@@ -534,7 +535,8 @@ def _case_study_ttl(rng: random.Random, plan: _Plan, vocab: Vocabularies,
                 f"\npost:{post} a org:Post ;\n"
                 f'    rdfs:label "{a.name} {role.replace("-", " ")} ({year})"@en-GB ;\n'
                 f"    org:postIn organisation:{operator} ;\n"
-                f"    org:role role:{role} .\n"
+                f"    org:role role:{role} ;\n"
+                f"    prov:wasDerivedFrom {src} .\n"
             )
             lines.append(f"    ckg:post post:{post} ;\n")
         owned = meas_by_owner.get(mech)
