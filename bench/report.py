@@ -134,8 +134,9 @@ def _serve_table(rows: list[dict[str, Any]]) -> list[str]:
 def tables(payload: dict[str, Any]) -> str:
     rows = payload["rows"]
     m = payload["machine"]
-    lines = [BEGIN, "", f"Generated {payload['generated']} by `{payload['command']}` "
-             f"in {payload['elapsed_seconds'] / 60:.1f} min.", "",
+    commands = "; ".join(f"`{c}`" for c in payload["commands"])
+    lines = [BEGIN, "", f"Generated {payload['generated']} by {commands} "
+             f"({payload['elapsed_seconds'] / 60:.1f} min in all).", "",
              f"Machine: {m['nproc']} cores ({m['cpu']}), {m['memory_gb']} GB memory, "
              f"Python {m['python']} on {m['platform']}.",
              "Libraries: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v) + ".",

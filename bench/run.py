@@ -33,6 +33,9 @@ DOC = ROOT / "docs" / "benchmarks.md"
 SEED = 1
 VIOLATIONS = 4
 
+ALL_OPS_ORDER = {op: i for i, op in enumerate(
+    ("startup-help", "validate-booklet", "load", "load-cached", "query", "validate-whole",
+     "validate-parallel", "validate-submission", "publish", "serve"))}
 ALL_OPS = ("startup", "load", "load-cached", "queries", "validate-whole",
            "validate-parallel", "validate-submission", "publish", "serve")
 
@@ -347,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--doc", type=Path, default=DOC, help="Markdown report to write")
     parser.add_argument("--no-doc", action="store_true", help="write the JSON only")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the rows of the existing JSON file that this run does not "
+                             "measure again (to build the report in stages)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     wanted = [o.strip() for o in args.ops.split(",") if o.strip()]
@@ -458,13 +464,27 @@ def _mark_correctness(rows: list[dict[str, Any]], size: int) -> None:
 
 def _write(args: argparse.Namespace, rows: list[dict[str, Any]], sizes: list[int],
            wanted: list[str], started: float) -> None:
+    command = " ".join(["python", "-m", "bench", *(sys.argv[1:])])
+    commands, elapsed = [command], time.perf_counter() - started
+    if args.merge and args.json.is_file():
+        old = json.loads(args.json.read_text(encoding="utf-8"))
+        commands = [c for c in old.get("commands", []) if c != command] + [command]
+        elapsed += old.get("elapsed_seconds", 0) if command not in old.get("commands", []) \
+            else 0
+        fresh = {(r["op"], r["size"], r.get("name")) for r in rows}
+        kept = [r for r in old.get("rows", []) if (r["op"], r["size"], r.get("name")) not in fresh]
+        rows = kept + rows
+        sizes = sorted(set(sizes) | set(old.get("sizes", [])))
+        wanted = sorted(set(wanted) | set(old.get("ops", [])))
+        rows.sort(key=lambda r: (ALL_OPS_ORDER.get(r["op"], 99), r["size"] or 0,
+                                 r.get("name") or ""))
     attach_targets(rows)
     payload = {
         "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "command": " ".join(["python", "-m", "bench", *(sys.argv[1:])]),
+        "commands": commands,
         "sizes": sizes, "ops": wanted, "repeat": args.repeat, "timeout": args.timeout,
         "seed": SEED, "violations": VIOLATIONS, "machine": machine(),
-        "elapsed_seconds": time.perf_counter() - started, "rows": rows,
+        "elapsed_seconds": elapsed, "rows": rows,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(payload, indent=1), encoding="utf-8")
