@@ -609,6 +609,7 @@ def generate(
     seed: int = 1,
     *,
     violations: int = 0,
+    areas: int = AREA_COUNT,
     ontology_dir: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> GeneratedDataset:
@@ -616,24 +617,26 @@ def generate(
 
     ``violations`` case studies (chosen by the seed) each get one deliberate mistake of the
     kinds in :data:`VIOLATION_KINDS`; the rest conform. ``progress(done, total)`` is called
-    now and then. Existing files of an earlier run under ``out`` are replaced.
+    now and then. ``areas`` sets the length of the national list of areas (330, about
+    England's; fewer make small test datasets). Files of an earlier run are overwritten.
     """
     if case_studies < 0:
         raise ValueError("case_studies must be zero or more")
     root = Path(out)
     vocab = load_vocabularies(Path(ontology_dir) if ontology_dir else _default_ontology_dir())
-    areas = make_areas(random.Random(f"{seed}:areas"))
+    area_list = make_areas(random.Random(f"{seed}:areas"), areas)
     result = GeneratedDataset(root=root, case_studies=case_studies, seed=seed)
 
     (root / "reference").mkdir(parents=True, exist_ok=True)
-    for name, text in (("regions.ttl", _regions_ttl()), ("areas.ttl", _areas_ttl(areas)),
+    for name, text in (("regions.ttl", _regions_ttl()), ("areas.ttl", _areas_ttl(area_list)),
                        ("publications.ttl", _publications_ttl())):
         path = root / "reference" / name
         path.write_text(text, encoding="utf-8")
         result.reference_files.append(path)
 
     made_dirs: set[Path] = set()
-    for i, slug, text, kind in _iter_case_studies(case_studies, seed, vocab, areas, violations):
+    for i, slug, text, kind in _iter_case_studies(case_studies, seed, vocab, area_list,
+                                                  violations):
         path = case_study_path(root, i, slug)
         if path.parent not in made_dirs:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -650,16 +653,15 @@ def generate(
 
 
 def write_submission(out: str | Path, seed: int = 1, *, index: int = 10**7,
-                     ontology_dir: str | Path | None = None) -> Path:
+                     areas: int = AREA_COUNT, ontology_dir: str | Path | None = None) -> Path:
     """Write one new, conforming case study (as a contributor would submit it) to ``out``.
 
     It uses the same reference areas as :func:`generate` with the same seed, and a slug that
     no generated dataset of fewer than ``index`` case studies uses.
     """
     vocab = load_vocabularies(Path(ontology_dir) if ontology_dir else _default_ontology_dir())
-    areas = make_areas(random.Random(f"{seed}:areas"))
     rng = random.Random(f"{seed}:submission:{index}")
-    area = rng.choice(areas)
+    area = rng.choice(make_areas(random.Random(f"{seed}:areas"), areas))
     plan = _Plan(area, 2025, f"{area.slug}-2025-submission-{index}")
     text = _case_study_ttl(rng, plan, vocab, _zipf_weights(len(vocab.mechanism_types)), None)
     path = Path(out)
@@ -677,6 +679,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--violations", type=int, default=0,
                         help="plant this many deliberate shape violations (default 0)")
+    parser.add_argument("--areas", type=int, default=AREA_COUNT,
+                        help=f"areas in the national list (default {AREA_COUNT})")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
 
@@ -685,7 +689,7 @@ def main(argv: list[str] | None = None) -> int:
     with progress_bar("generating case studies", total=args.case_studies,
                       quiet=args.quiet) as advance:
         result = generate(args.out, args.case_studies, args.seed, violations=args.violations,
-                          progress=advance)
+                          areas=args.areas, progress=advance)
     print(f"wrote {len(result.case_study_files)} case studies and "
           f"{len(result.reference_files)} reference files under {result.root}", file=sys.stderr)
     return 0

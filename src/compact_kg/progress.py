@@ -38,6 +38,7 @@ def progress_bar(description: str, total: int | None = None, *,
     if not wants_progress(quiet):
         yield _ignore
         return
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -49,7 +50,7 @@ def progress_bar(description: str, total: int | None = None, *,
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, transient=True) as bar:
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(description, total=total)
 
         def advance(done: int, new_total: int) -> None:

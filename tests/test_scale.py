@@ -1,0 +1,64 @@
+"""compact_kg.scale: the fast paths give the same results as the plain ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compact_kg.errors import InputError
+from compact_kg.scale import cached_store, files_fingerprint
+from compact_kg.store import load_store
+
+TTL = """@prefix ex: <http://example.org/> .
+ex:a ex:p "{value}" ; ex:q ex:b .
+ex:b ex:p 2.5 .
+"""
+
+
+def _files(folder: Path, value: str = "one") -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    first, second = folder / "a.ttl", folder / "b.ttl"
+    first.write_text(TTL.format(value=value), encoding="utf-8")
+    second.write_text('@prefix ex: <http://example.org/> .\nex:c ex:p "three"@en-GB .\n',
+                      encoding="utf-8")
+    return [first, second]
+
+
+def _triples(store: object) -> set[str]:
+    return {str(q.triple) for q in store.quads_for_pattern(None, None, None, None)}
+
+
+def test_cached_store_holds_what_load_store_holds(tmp_path: Path) -> None:
+    files = _files(tmp_path / "data")
+    cache = tmp_path / "cache"
+    cold = cached_store(files, cache)
+    assert _triples(cold) == _triples(load_store(files))
+    del cold
+    built = sorted(p.name for p in cache.iterdir())
+    warm = cached_store(files, cache)
+    assert _triples(warm) == _triples(load_store(files))
+    assert sorted(p.name for p in cache.iterdir()) == built  # opened, not rebuilt
+
+
+def test_changed_file_gets_a_new_store(tmp_path: Path) -> None:
+    files = _files(tmp_path / "data")
+    cache = tmp_path / "cache"
+    before = files_fingerprint(files)
+    cached_store(files, cache)
+    files = _files(tmp_path / "data", value="changed")
+    assert files_fingerprint(files) != before
+    store = cached_store(files, cache)
+    assert any('"changed"' in t for t in _triples(store))
+    assert len([p for p in cache.iterdir() if p.is_dir()]) == 2  # keep=2
+
+
+def test_syntax_error_reads_as_on_the_plain_path(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:p .\n", encoding="utf-8")
+    with pytest.raises(InputError) as plain:
+        load_store([bad])
+    with pytest.raises(InputError) as cached:
+        cached_store([bad], tmp_path / "cache")
+    assert str(cached.value) == str(plain.value)
+    assert not list((tmp_path / "cache").iterdir())  # no half-built store is left
