@@ -100,6 +100,7 @@ def test_replaces_chain_runs_back_to_1998(graph: Graph) -> None:
         assert len(earlier) <= 1
         if not earlier:
             break
+        assert earlier[0] not in chain, f"ckg:replaces runs in a cycle through {earlier[0]}"
         chain.append(earlier[0])
     assert chain == [COMPACT["compact-2010"], COMPACT["compact-2009"], COMPACT["compact-1998"]]
 
