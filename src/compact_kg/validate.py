@@ -230,6 +230,20 @@ def _quiet_rdflib() -> Iterator[None]:
         logger.setLevel(level)
 
 
+def _canonical_language(tag: str) -> str:
+    """BCP 47 case conventions (pyoxigraph lower-cases tags): ``en-gb`` becomes ``en-GB``."""
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 2 and part.isalpha():
+            out.append(part.upper())
+        elif len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
 def _to_rdflib(term: object) -> Node:
     import pyoxigraph as ox
 
@@ -239,7 +253,7 @@ def _to_rdflib(term: object) -> Node:
         return BNode(term.value)
     if isinstance(term, ox.Literal):
         if term.language:
-            return Literal(term.value, lang=term.language)
+            return Literal(term.value, lang=_canonical_language(term.language))
         datatype = term.datatype.value
         return Literal(term.value, datatype=None if datatype == str(XSD.string) else datatype)
     raise InputError(f"unsupported RDF term {term!r}", hint="Use plain triples in Turtle.")
@@ -319,7 +333,7 @@ def _label(graph: Graph, node: Node) -> str | None:
     labels = [o for o in graph.objects(node, RDFS.label) if isinstance(o, Literal)]
     if not labels:
         return None
-    labels.sort(key=lambda lit: (lit.language != "en-GB", lit.language != "en", str(lit)))
+    labels.sort(key=lambda lit: ((lit.language or "").lower() != "en-gb", (lit.language or "").lower() != "en", str(lit)))
     return str(labels[0])
 
 
@@ -363,7 +377,7 @@ def _message(graph: Graph, result: Node) -> str:
     messages = [m for m in graph.objects(result, SH.resultMessage) if isinstance(m, Literal)]
     if not messages:
         return ""
-    messages.sort(key=lambda lit: (lit.language != "en-GB", lit.language is None, len(str(lit))))
+    messages.sort(key=lambda lit: ((lit.language or "").lower() != "en-gb", lit.language is None, len(str(lit))))
     return str(messages[0])
 
 
@@ -519,22 +533,23 @@ def validate_in_context(
 # ---------------------------------------------------------------------------------------
 
 _HEADER = re.compile(r"^#\+\s*(?P<key>[A-Za-z_-]+)\s*:\s*(?P<value>.*?)\s*$")
-_SERVICE = re.compile(r"\b(SERVICE|LOAD)\b", re.IGNORECASE)
+_REFUSED = re.compile(r"\b(SERVICE|LOAD|FROM)\b", re.IGNORECASE)
 
 
 def _query_headers(text: str) -> dict[str, str]:
-    headers: dict[str, str] = {}
+    """The ``#+ key: value`` header lines; repeated keys (``description``) are joined."""
+    headers: dict[str, list[str]] = {}
     for line in text.splitlines():
         match = _HEADER.match(line)
         if match:
-            headers.setdefault(match["key"].lower(), match["value"])
-    return headers
+            headers.setdefault(match["key"].lower(), []).append(match["value"])
+    return {key: " ".join(values) for key, values in headers.items()}
 
 
-def _strip_comments(text: str) -> str:
-    # Good enough for a refusal check: drops '#' to end of line outside IRIs and strings.
-    return re.sub(r"(<[^>]*>|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')|#[^\n]*",
-                  lambda m: m.group(1) or "", text)
+def _keywords_only(text: str) -> str:
+    """The query without comments, and with IRIs and strings emptied, for a keyword check."""
+    return re.sub(r"(<[^>\s]*>)|(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')|#[^\n]*",
+                  lambda m: "<>" if m.group(1) else '""' if m.group(2) else "", text)
 
 
 def violation_query_files(paths: ProjectPaths) -> list[Path]:
@@ -548,7 +563,7 @@ def run_violation_queries(graph: Graph, files: Iterable[Path]) -> list[Validatio
     """Run each violation query over ``graph``; every row returned is a violation.
 
     :raises QueryError: a query cannot be read or parsed, is not a SELECT, or asks for
-        ``SERVICE`` or ``LOAD`` (refused: validation never goes to the network).
+        ``SERVICE``, ``LOAD`` or ``FROM`` (refused: validation never reads anything else).
     """
     results: list[ValidationResult] = []
     for file in files:
@@ -556,8 +571,9 @@ def run_violation_queries(graph: Graph, files: Iterable[Path]) -> list[Validatio
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise QueryError(f"{file}: cannot read the query ({error})") from error
-        if _SERVICE.search(_strip_comments(text)):
-            raise QueryError(f"{file}: a violation query may not use SERVICE or LOAD")
+        if _REFUSED.search(_keywords_only(text)):
+            raise QueryError(f"{file}: a violation query may not use SERVICE, LOAD or FROM; "
+                             "it runs over the dataset as it is")
         headers = _query_headers(text)
         title = headers.get("title") or file.name
         explanation = headers.get("description") or headers.get("summary") or title
