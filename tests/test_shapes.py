@@ -29,7 +29,9 @@ HERE = Path(__file__).resolve().parent
 FIXTURES = sorted((HERE / "data" / "shapes").glob("*.ttl"))
 ROOT = HERE.parent
 SHAPES_NS = "https://w3id.org/compact-kg/shapes/"
-EXPECT = re.compile(r'^# expect: (?:(?P<conforms>conforms)|shapes:(?P<shape>\w+) "(?P<fragment>[^"]+)")$')
+EXPECT = re.compile(
+    r'^# expect: (?:(?P<conforms>conforms)|shapes:(?P<shape>\w+) "(?P<fragment>[^"]+)")$'
+)
 NAME = re.compile(r"^\d\d-(?P<verdict>valid|invalid)-[a-z0-9-]+\.ttl$")
 
 

@@ -329,11 +329,15 @@ def _merge(*graphs: Graph | None) -> Graph:
     return merged
 
 
+def _lang(literal: Literal) -> str:
+    return (literal.language or "").lower()
+
+
 def _label(graph: Graph, node: Node) -> str | None:
     labels = [o for o in graph.objects(node, RDFS.label) if isinstance(o, Literal)]
     if not labels:
         return None
-    labels.sort(key=lambda lit: ((lit.language or "").lower() != "en-gb", (lit.language or "").lower() != "en", str(lit)))
+    labels.sort(key=lambda lit: (_lang(lit) != "en-gb", _lang(lit) != "en", str(lit)))
     return str(labels[0])
 
 
@@ -377,7 +381,7 @@ def _message(graph: Graph, result: Node) -> str:
     messages = [m for m in graph.objects(result, SH.resultMessage) if isinstance(m, Literal)]
     if not messages:
         return ""
-    messages.sort(key=lambda lit: ((lit.language or "").lower() != "en-gb", lit.language is None, len(str(lit))))
+    messages.sort(key=lambda lit: (_lang(lit) != "en-gb", lit.language is None, len(str(lit))))
     return str(messages[0])
 
 
