@@ -24,7 +24,7 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal as TypingLiteral
@@ -32,6 +32,9 @@ from typing import Literal as TypingLiteral
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, XSD, NamespaceManager
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.query import Result
 from rdflib.term import Node
 
 from compact_kg.errors import InputError, QueryError
@@ -320,8 +323,39 @@ def load_shapes(paths: ProjectPaths | None = None) -> Graph:
 # ---------------------------------------------------------------------------------------
 
 
+class _PreparedQueryGraph(Graph):
+    """A graph that parses each distinct SPARQL text once.
+
+    pySHACL sends a SPARQL-based constraint to the graph once per focus node, as the same text
+    with different bindings; parsing it is nearly all the cost (pySHACL #237). Queries with
+    their own namespaces or other options go through unchanged.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._prepared: dict[str, Query] = {}
+
+    def query(  # type: ignore[override]
+        self,
+        query_object: str | Query,
+        processor: str = "sparql",
+        result: str = "sparql",
+        initNs: Mapping[str, object] | None = None,
+        initBindings: Mapping[str, Node] | None = None,
+        use_store_provided: bool = True,
+        **kwargs: object,
+    ) -> Result:
+        if isinstance(query_object, str) and processor == "sparql" and not initNs and not kwargs:
+            prepared = self._prepared.get(query_object)
+            if prepared is None:
+                prepared = self._prepared[query_object] = prepareQuery(query_object)
+            query_object = prepared
+        return super().query(query_object, processor, result, initNs, initBindings,
+                             use_store_provided, **kwargs)
+
+
 def _merge(*graphs: Graph | None) -> Graph:
-    merged = Graph()
+    merged = _PreparedQueryGraph()
     for graph in graphs:
         if graph is not None:
             for triple in graph:
