@@ -436,6 +436,8 @@ def _results_from_report(report: Graph, shapes: Graph, data: Graph) -> list[Vali
         value = report.value(node, SH.value)
         component = report.value(node, SH.sourceConstraintComponent)
         rule = (_label(shapes, shape) if shape is not None else None) or _name(shape or BNode())
+        if path is None and value == focus:
+            value = None  # a node-level check (sh:or, sh:xone): the value is the resource itself
         results.append(ValidationResult(
             severity=severity,
             shape=str(shape),
