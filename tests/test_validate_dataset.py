@@ -166,6 +166,8 @@ def test_violation_queries_become_violations(tmp_path: Path):
         "}\n"
     )
     (paths.queries_dir / "nothing-violation.rq").write_text(
+        "#+ title: Nothing (a test check)\n"
+        "#+ description: Never returns a row.\n"
         "SELECT ?x WHERE { ?x <https://example.org/never> ?y }\n"
     )
     (paths.queries_dir / "not-a-check.rq").write_text("SELECT ?x WHERE { ?x ?p ?o }\n")
@@ -190,8 +192,17 @@ def test_violation_queries_become_violations(tmp_path: Path):
 )
 def test_violation_queries_that_are_refused(tmp_path: Path, query: str):
     paths = _checkout(tmp_path)
-    (paths.queries_dir / "bad-violation.rq").write_text(query + "\n")
-    with pytest.raises(QueryError):
+    (paths.queries_dir / "bad-violation.rq").write_text(
+        "#+ title: A refused check\n#+ description: Must not run.\n" + query + "\n"
+    )
+    with pytest.raises(QueryError, match=r"SERVICE|FROM|SELECT"):
+        validate_dataset(paths)
+
+
+def test_violation_queries_need_a_header(tmp_path: Path):
+    paths = _checkout(tmp_path)
+    (paths.queries_dir / "bare-violation.rq").write_text("SELECT ?x WHERE { ?x ?p ?o }\n")
+    with pytest.raises(QueryError, match="title"):
         validate_dataset(paths)
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal as TypingLiteral
 
+import pyoxigraph
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, XSD, NamespaceManager
@@ -40,6 +41,7 @@ from rdflib.term import Node
 from compact_kg.errors import InputError, QueryError
 from compact_kg.namespace import BASE, CKG
 from compact_kg.paths import ProjectPaths, default_paths
+from compact_kg.store import dataset_files, load_store
 
 __all__ = [
     "SEVERITIES",
@@ -65,6 +67,8 @@ SEVERITIES: tuple[Severity, ...] = ("Violation", "Warning", "Info")
 SHAPES = Namespace(BASE + "shapes/")
 #: Violation queries are named ``{BASE}queries/{file stem}`` in results and reports.
 QUERIES = Namespace(BASE + "queries/")
+#: Seconds a violation query may run before it is stopped and reported.
+VIOLATION_QUERY_TIMEOUT = 60.0
 
 #: Largest Turtle file read, in bytes (the whole dataset is a few hundred kilobytes).
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -572,26 +576,6 @@ def validate_in_context(
 # Violation queries (queries/*-violation.rq)
 # ---------------------------------------------------------------------------------------
 
-_HEADER = re.compile(r"^#\+\s*(?P<key>[A-Za-z_-]+)\s*:\s*(?P<value>.*?)\s*$")
-_REFUSED = re.compile(r"\b(SERVICE|LOAD|FROM)\b", re.IGNORECASE)
-
-
-def _query_headers(text: str) -> dict[str, str]:
-    """The ``#+ key: value`` header lines; repeated keys (``description``) are joined."""
-    headers: dict[str, list[str]] = {}
-    for line in text.splitlines():
-        match = _HEADER.match(line)
-        if match:
-            headers.setdefault(match["key"].lower(), []).append(match["value"])
-    return {key: " ".join(values) for key, values in headers.items()}
-
-
-def _keywords_only(text: str) -> str:
-    """The query without comments, and with IRIs and strings emptied, for a keyword check."""
-    return re.sub(r"(<[^>\s]*>)|(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')|#[^\n]*",
-                  lambda m: "<>" if m.group(1) else '""' if m.group(2) else "", text)
-
-
 def violation_query_files(paths: ProjectPaths) -> list[Path]:
     """The ``queries/*-violation.rq`` files of a checkout, in name order."""
     if not paths.queries_dir.is_dir():
@@ -599,47 +583,41 @@ def violation_query_files(paths: ProjectPaths) -> list[Path]:
     return sorted(paths.queries_dir.glob("*-violation.rq"))
 
 
-def run_violation_queries(graph: Graph, files: Iterable[Path]) -> list[ValidationResult]:
-    """Run each violation query over ``graph``; every row returned is a violation.
+def run_violation_queries(
+    store: pyoxigraph.Store, labels: Graph, files: Iterable[Path]
+) -> list[ValidationResult]:
+    """Run each violation query on ``store``; every row it returns is a violation.
 
-    :raises QueryError: a query cannot be read or parsed, is not a SELECT, or asks for
-        ``SERVICE``, ``LOAD`` or ``FROM`` (refused: validation never reads anything else).
+    The queries go through the saved-query engine, so they get the same checks as
+    ``compact-kg query`` (a valid header, no SERVICE, FROM or update) and the same deadline.
+    ``labels`` is the graph in which focus nodes are looked up for their labels.
+
+    :raises QueryError: a query is malformed or refused, or is not a SELECT.
     """
+    from compact_kg.queries import load_query, run_embedded
+
     results: list[ValidationResult] = []
     for file in files:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise QueryError(f"{file}: cannot read the query ({error})") from error
-        if _REFUSED.search(_keywords_only(text)):
-            raise QueryError(f"{file}: a violation query may not use SERVICE, LOAD or FROM; "
-                             "it runs over the dataset as it is")
-        headers = _query_headers(text)
-        title = headers.get("title") or file.name
-        explanation = headers.get("description") or headers.get("summary") or title
-        try:
-            answer = graph.query(text)
-        except Exception as error:
-            raise QueryError(f"{file}: the query does not parse or run: {error}") from error
-        if answer.type != "SELECT" or not answer.vars:
+        query = load_query(file, require_header=True)
+        answer = run_embedded(query, store, timeout=VIOLATION_QUERY_TIMEOUT)
+        if answer.kind != "select" or not answer.variables:
             raise QueryError(f"{file}: a violation query must be a SELECT with variables")
-        variables = list(answer.vars)
-        for row in answer:
-            bindings = {str(v): row[v] for v in variables if row[v] is not None}
-            focus = row[variables[0]]
-            others = [f"?{name} = {_value_text(term)}" for name, term in bindings.items()
-                      if name != str(variables[0])]
-            value = row[variables[1]] if len(variables) > 1 else None
-            message = explanation if not others else f"{explanation} ({', '.join(others)})"
+        explanation = query.description or query.title
+        for row in answer.rows:
+            focus = row[0]
+            others = [f"?{name} = {_value_text(term)}"
+                      for name, term in zip(answer.variables[1:], row[1:], strict=True)
+                      if term is not None]
+            value = row[1] if len(row) > 1 else None
             results.append(ValidationResult(
                 severity="Violation",
                 shape=str(QUERIES[file.stem]),
-                rule=title,
+                rule=query.title,
                 focus=str(focus) if focus is not None else "",
-                focus_label=_label(graph, focus) if focus is not None else None,
+                focus_label=_label(labels, focus) if focus is not None else None,
                 path=None,
                 value=_value_text(value) if value is not None else None,
-                message=message,
+                message=f"{explanation} ({', '.join(others)})" if others else explanation,
                 component=None,
             ))
     return results
@@ -670,7 +648,10 @@ def validate_dataset(paths: ProjectPaths | None = None) -> ValidationReport:
     data = _read_all(paths.data_files())
     merged = _merge(data, model)
     results, report_graph = _run_shacl(merged, shapes)
-    results.extend(run_violation_queries(merged, violation_query_files(paths)))
+    queries = violation_query_files(paths)
+    if queries:
+        store = load_store(dataset_files(paths))
+        results.extend(run_violation_queries(store, merged, queries))
     return ValidationReport(results=results, summary=_summarise(data, model),
                             report_graph=report_graph)
 
@@ -697,8 +678,9 @@ def validate_files(files: list[Path], paths: ProjectPaths | None = None) -> Vali
     subjects = {str(s) for s in own.subjects()}
     queries = violation_query_files(paths)
     if queries:
-        merged = _merge(context, own, model)
-        report.results.extend(r for r in run_violation_queries(merged, queries)
+        store = load_store([*dataset_files(paths), *given])
+        labels = _merge(context, own, model)
+        report.results.extend(r for r in run_violation_queries(store, labels, queries)
                               if r.focus in subjects)
     return report
 
