@@ -118,9 +118,9 @@ def diff_graphs(old_path: Path, new_path: Path) -> GraphDiff:
     both, only_old, only_new = graph_diff(old, new)
     grouped: dict[Node, ResourceChange] = {}
     by_owner: dict[Node, list[tuple[str, Triple]]] = defaultdict(list)
-    for side, graph, context in (("removed", only_old, old), ("added", only_new, new)):
+    for side, graph in (("removed", only_old), ("added", only_new)):
         for triple in sorted(graph):
-            by_owner[_owner(context, triple[0])].append((side, triple))
+            by_owner[_owner(graph, triple[0])].append((side, triple))
     for owner in sorted(by_owner, key=str):
         label = _label(new, owner) or _label(old, owner)
         change = grouped.setdefault(owner, ResourceChange(
