@@ -17,9 +17,6 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
-VOID = Namespace("http://rdfs.org/ns/void#")
-
 from compact_kg.cli import cli
 from compact_kg.diff import diff_graphs
 from compact_kg.errors import InputError
@@ -29,6 +26,8 @@ from compact_kg.publish import publish_site
 from compact_kg.site import page_path
 from tests._publish_support import REPO, broken_links, make_checkout, parse_page
 
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+VOID = Namespace("http://rdfs.org/ns/void#")
 RDFLIB_FORMAT = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdf": "xml"}
 OXIGRAPH_FORMAT = {"ttl": pyoxigraph.RdfFormat.TURTLE, "nt": pyoxigraph.RdfFormat.N_TRIPLES,
                    "jsonld": pyoxigraph.RdfFormat.JSON_LD, "rdf": pyoxigraph.RdfFormat.RDF_XML}
@@ -64,7 +63,7 @@ def _rdflib(data: bytes, extension: str) -> Graph:
 
 
 def _lower_languages(graph: Graph) -> Graph:
-    """The graph with language tags in lower case (they are case-insensitive; rapper lowers them)."""
+    """The graph with language tags in lower case (case-insensitive; rapper lowers them)."""
     out = Graph()
     for s, p, o in graph:
         if isinstance(o, Literal) and o.language:
@@ -171,7 +170,8 @@ def test_void_counts_partitions_distributions_and_examples(test_site: Path, chec
     assert URIRef(BASE + "id/case-study/test-surrey") in set(
         void.objects(dataset, VOID.exampleResource))
     assert URIRef(BASE + "def/") in set(void.objects(dataset, VOID.vocabulary))
-    assert (test_site / ".well-known" / "void").read_bytes() == (test_site / "void.ttl").read_bytes()
+    well_known = test_site / ".well-known" / "void"
+    assert well_known.read_bytes() == (test_site / "void.ttl").read_bytes()
 
 
 def test_landing_page_embeds_schema_org_dataset(test_site: Path) -> None:
@@ -360,7 +360,8 @@ def test_diff_lists_added_and_removed_triples_by_resource(tmp_path: Path) -> Non
     areas.write_text(text.replace('"E10000030"', '"E99999999"') + """
 <https://w3id.org/compact-kg/id/area/nowhere> a <https://w3id.org/compact-kg/def/Area> ;
     <http://www.w3.org/2000/01/rdf-schema#label> "Nowhere" ;
-    <http://www.w3.org/2004/02/skos/core#note> [ <http://www.w3.org/2000/01/rdf-schema#label> "n" ] .
+    <http://www.w3.org/2004/02/skos/core#note>
+        [ <http://www.w3.org/2000/01/rdf-schema#label> "n" ] .
 """, encoding="utf-8")
     diff = diff_graphs(old, new)
     by_resource = {c.resource: c for c in diff.changes}
