@@ -11,6 +11,7 @@ from compact_kg.paths import ProjectPaths, default_paths
 
 REPO = default_paths(Path(__file__).resolve().parents[1])
 EXTRA = Path(__file__).resolve().parent / "data" / "publish" / "extra.ttl"
+EXTRA_QUERY = EXTRA.with_name("test-areas-with-case-studies.rq")
 
 
 def make_checkout(target: Path, *, extra: bool = True) -> ProjectPaths:
@@ -23,6 +24,8 @@ def make_checkout(target: Path, *, extra: bool = True) -> ProjectPaths:
     if extra:
         (target / "data" / "test-extra").mkdir()
         shutil.copy(EXTRA, target / "data" / "test-extra" / "extra.ttl")
+        (target / "queries").mkdir(exist_ok=True)
+        shutil.copy(EXTRA_QUERY, target / "queries" / EXTRA_QUERY.name)
     return ProjectPaths(target)
 
 
