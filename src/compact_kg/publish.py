@@ -38,6 +38,7 @@ from compact_kg.dumps import (
 )
 from compact_kg.errors import InputError
 from compact_kg.graphs import cbd, load_sources
+from compact_kg.namespace import BASE
 from compact_kg.paths import ProjectPaths, default_paths
 from compact_kg.site import Site, read_saved_queries, script_json
 
@@ -150,7 +151,8 @@ def publish_site(out_dir: Path, *, base_uri: str | None = None,
     (out_dir / ".htaccess").write_text(HTACCESS, encoding="utf-8")
     (out_dir / "nginx.conf").write_text(NGINX_CONF, encoding="utf-8")
 
-    site = Site(graph, base, out_dir, read_saved_queries(paths.queries_dir), sources.model)
+    queries = read_saved_queries(paths.queries_dir, rebase=(BASE, base))
+    site = Site(graph, base, out_dir, queries, sources.model)
     jsonld = next(f for f in FORMATS if f.extension == "jsonld")
     for subject, path in sorted(site.pages.items()):
         description = cbd(graph, subject, base)

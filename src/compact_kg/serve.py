@@ -10,7 +10,8 @@ temporary folder and serves it with the standard library's ``ThreadingHTTPServer
 * ``/sparql`` answers ``GET ?query=`` and ``POST`` (form or ``application/sparql-query``) with
   SPARQL results in JSON, XML, CSV or TSV (by ``Accept`` or ``format=``), or RDF for
   CONSTRUCT/DESCRIBE. Updates are refused (403), and so are ``SERVICE``, ``FROM`` and
-  ``FROM NAMED`` (400). Every query runs in a child process stopped at its deadline (503).
+  ``FROM NAMED`` (400). Queries run through the saved-query engine
+  (:mod:`compact_kg.queries`) in a forked worker stopped at its deadline (503).
 * ``/.well-known/void`` is the VoID description; every other path is a file of the site.
 
 Only loopback addresses may be bound: this is a preview and demo server, not a public one.
@@ -19,14 +20,10 @@ Only loopback addresses may be bound: this is a preview and demo server, not a p
 from __future__ import annotations
 
 import ipaddress
-import json
 import mimetypes
-import os
 import posixpath
 import shutil
 import socket
-import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -36,14 +33,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import pyoxigraph
+
 from compact_kg.errors import InputError, QueryError, QueryTimeoutError
 from compact_kg.paths import ProjectPaths
+from compact_kg.results import QueryResult
 
 __all__ = ["RunningServer", "check_query", "negotiate", "run_sparql", "serve_forever",
            "start_server"]
 
 MAX_BODY = 1_000_000
-MAX_RESULT = 50_000_000
 
 # Representations of a resource, in the server's order of preference.
 REPRESENTATIONS: dict[str, str] = {
@@ -60,17 +59,17 @@ CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
     ".conf": "text/plain; charset=utf-8", "": "text/plain; charset=utf-8",
 }
-# SPARQL results: short name -> (media type, pyoxigraph format name)
+# SPARQL results: short name -> (media type, format name for the serialiser)
 RESULT_FORMATS = {
-    "json": ("application/sparql-results+json", "JSON"),
-    "xml": ("application/sparql-results+xml", "XML"),
-    "csv": ("text/csv; charset=utf-8", "CSV"),
-    "tsv": ("text/tab-separated-values; charset=utf-8", "TSV"),
+    "json": ("application/sparql-results+json", "json"),
+    "xml": ("application/sparql-results+xml", "xml"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "tsv": ("text/tab-separated-values; charset=utf-8", "tsv"),
 }
 GRAPH_FORMATS = {
-    "turtle": ("text/turtle", "TURTLE"),
-    "ntriples": ("application/n-triples", "N_TRIPLES"),
-    "rdfxml": ("application/rdf+xml", "RDF_XML"),
+    "turtle": ("text/turtle", "turtle"),
+    "ntriples": ("application/n-triples", "nt"),
+    "rdfxml": ("application/rdf+xml", "xml"),
 }
 _ALIASES = {"application/json": "application/sparql-results+json",
             "application/xml": "application/sparql-results+xml",
@@ -177,60 +176,68 @@ def _refusal(status: int, message: str) -> QueryError:
     return error
 
 
-def _worker_main() -> None:
-    """The child process of :func:`run_sparql`: read a JSON job on stdin, load the N-Triples
-    files, run the query, write the serialised result on stdout (exit 3 and a message on
-    stderr if the query fails)."""
-    import json
-    import sys
+def _results_xml(result: QueryResult) -> bytes:
+    """SPARQL Query Results XML for a SELECT or ASK result."""
+    from xml.sax.saxutils import escape, quoteattr
 
-    import pyoxigraph as ox
+    from rdflib import BNode, URIRef
 
-    job = json.loads(sys.stdin.buffer.read())
-    try:
-        store = ox.Store()
-        for file in job["files"]:
-            store.bulk_load(path=file, format=ox.RdfFormat.N_TRIPLES)
-        result = store.query(job["query"])
-        if job["graph"]:
-            data = ox.serialize(result, format=getattr(ox.RdfFormat, job["format"]))
-        else:
-            data = result.serialize(format=getattr(ox.QueryResultsFormat, job["format"]))
-    except Exception as error:  # reported to the client as a 400
-        sys.stderr.write(f"{type(error).__name__}: {error}")
-        sys.exit(3)
-    if data is not None and len(data) > MAX_RESULT:
-        sys.stderr.write("the result is too large; add a LIMIT")
-        sys.exit(3)
-    sys.stdout.buffer.write(data or b"")
+    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
+           "<head>"]
+    out += [f"<variable name={quoteattr(v)}/>" for v in result.variables]
+    out.append("</head>")
+    if result.kind == "ask":
+        out.append(f"<boolean>{'true' if result.boolean else 'false'}</boolean>")
+    else:
+        out.append("<results>")
+        for row in result.rows:
+            out.append("<result>")
+            for name, term in zip(result.variables, row, strict=True):
+                if term is None:
+                    continue
+                if isinstance(term, URIRef):
+                    value = f"<uri>{escape(str(term))}</uri>"
+                elif isinstance(term, BNode):
+                    value = f"<bnode>{escape(str(term))}</bnode>"
+                elif term.language:
+                    value = (f"<literal xml:lang={quoteattr(term.language)}>"
+                             f"{escape(str(term))}</literal>")
+                elif term.datatype is not None:
+                    value = (f"<literal datatype={quoteattr(str(term.datatype))}>"
+                             f"{escape(str(term))}</literal>")
+                else:
+                    value = f"<literal>{escape(str(term))}</literal>"
+                out.append(f"<binding name={quoteattr(name)}>{value}</binding>")
+            out.append("</result>")
+        out.append("</results>")
+    out.append("</sparql>\n")
+    return "\n".join(out).encode("utf-8")
 
 
-def run_sparql(query: str, fmt: str, *, graph_result: bool, files: list[Path],
+def run_sparql(query: str, fmt: str, *, graph_result: bool, store: pyoxigraph.Store,
                timeout: float) -> bytes:
-    """Run a read-only query over the N-Triples ``files`` and serialise its result.
+    """Run a read-only query on ``store`` and serialise its result in ``fmt``.
 
-    The one place queries run, so it can move to the saved-query engine later. The query
-    runs in a child Python process, killed when it passes ``timeout`` seconds.
+    The one place queries run: it goes through the saved-query engine
+    (:mod:`compact_kg.queries`), which refuses updates, SERVICE and FROM on the parse tree,
+    binds the defaults of any ``#+ param:`` lines, and runs the query in a forked worker
+    killed at ``timeout`` seconds (QueryTimeoutError).
     """
-    job = json.dumps({"files": [str(f) for f in files], "query": query, "format": fmt,
-                      "graph": graph_result}).encode("utf-8")
-    env = dict(os.environ)
-    package_parent = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from compact_kg.serve import _worker_main; _worker_main()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    try:
-        out, err = process.communicate(job, timeout=timeout)
-    except subprocess.TimeoutExpired as error:
-        process.kill()
-        process.communicate()
-        raise QueryTimeoutError(f"the query ran past its {timeout:g} s deadline and was "
-                                "stopped; narrow it or add a LIMIT") from error
-    if process.returncode != 0:
-        message = err.decode("utf-8", "replace").strip().splitlines() or ["no message"]
-        raise _refusal(400, f"the query failed: {message[-1]}")
-    return out
+    from rdflib import Graph
+
+    from compact_kg.queries import parse_query_text, run_embedded
+    from compact_kg.results import format_result
+
+    saved = parse_query_text(query, name="request")
+    result = run_embedded(saved, store, timeout=timeout)
+    if graph_result:
+        graph = Graph()
+        for row in result.rows:
+            graph.add(row)  # type: ignore[arg-type]
+        return graph.serialize(format=fmt).encode("utf-8")
+    if fmt == "xml":
+        return _results_xml(result)
+    return format_result(result, fmt).encode("utf-8")
 
 
 # ---------------------------------------------------------------------------------------
@@ -386,7 +393,7 @@ class _Handler(BaseHTTPRequestHandler):
         media_type, fmt = table[name]
         try:
             body = run_sparql(queries[0], fmt, graph_result=graph_result,
-                              files=self.server.store_files, timeout=self.server.timeout)
+                              store=self.server.store, timeout=self.server.timeout)
         except QueryTimeoutError as error:
             self._error(503, str(error))
             return
@@ -399,11 +406,11 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], site_dir: Path, store_files: list[Path],
+    def __init__(self, address: tuple[str, int], site_dir: Path, store: pyoxigraph.Store,
                  timeout: float, verbose: bool) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.site_dir = site_dir
-        self.store_files = store_files
+        self.store = store
         self.timeout = timeout
         self.verbose = verbose
         super().__init__(address, _Handler)
@@ -447,8 +454,11 @@ def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.
     workdir = Path(tempfile.mkdtemp(prefix="compact-kg-serve-"))
     try:
         summary = publish_site(workdir / "site", base_uri=base_uri, paths=paths)
-        store_files = [p for p in summary.dumps if p.name.endswith(".nt")]
-        server = _Server((host, port), summary.out_dir, store_files, timeout, verbose)
+        store = pyoxigraph.Store()
+        for dump in summary.dumps:
+            if dump.name.endswith(".nt"):
+                store.bulk_load(path=str(dump), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        server = _Server((host, port), summary.out_dir, store, timeout, verbose)
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise

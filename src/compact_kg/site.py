@@ -91,11 +91,17 @@ class SavedQuery:
 _HEADER = re.compile(r"^#\+\s*([A-Za-z][\w-]*)\s*:\s?(.*)$")
 
 
-def read_saved_queries(queries_dir: Path) -> list[SavedQuery]:
-    """Every queries/*.rq file with its header lines (``#+ key: value``, repeatable)."""
+def read_saved_queries(queries_dir: Path, rebase: tuple[str, str] | None = None,
+                       ) -> list[SavedQuery]:
+    """Every queries/*.rq file with its header lines (``#+ key: value``, repeatable).
+
+    With ``rebase=(old, new)`` every occurrence of the ``old`` namespace in the text is
+    replaced by ``new``, so the queries run against a rebased graph."""
     found = []
     for path in sorted(queries_dir.glob("*.rq")) if queries_dir.is_dir() else []:
         text = path.read_text(encoding="utf-8")
+        if rebase is not None and rebase[0] != rebase[1]:
+            text = text.replace(*rebase)
         meta: dict[str, list[str]] = defaultdict(list)
         last = None
         for line in text.splitlines():
