@@ -381,6 +381,18 @@ def test_diff_lists_added_and_removed_triples_by_resource(tmp_path: Path) -> Non
     assert "(Surrey)" in result.output and '+ ckg:gssCode "E99999999"' in result.output
 
 
+def test_diff_compares_blank_node_structures_up_to_renaming(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.ttl", tmp_path / "new.ttl"
+    prefix = "@prefix ex: <http://example.org/> .\n"
+    old.write_text(prefix + "ex:a ex:p [ ex:q 1 ; ex:r [ ex:s 2 ] ] . [ ex:t 3 ] .\n")
+    new.write_text(prefix + "[ ex:t 3 ] . ex:a ex:p [ ex:r [ ex:s 2 ] ; ex:q 1 ] .\n")
+    assert diff_graphs(old, new).changes == []
+    new.write_text(prefix + "ex:a ex:p [ ex:q 1 ; ex:r [ ex:s 5 ] ] . [ ex:t 4 ] .\n")
+    diff = diff_graphs(old, new)
+    assert {c.resource for c in diff.changes} == {
+        "http://example.org/a", "(blank nodes not attached to any resource)"}
+
+
 def test_diff_of_identical_files_is_empty(tmp_path: Path) -> None:
     file = REPO.data_dir / "reference" / "areas.ttl"
     diff = diff_graphs(file, file)

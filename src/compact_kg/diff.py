@@ -1,8 +1,8 @@
 """What changed between two releases of the graph: added and removed triples by resource.
 
-Each side is a Turtle file or a folder of Turtle files (read recursively). Blank nodes are
-matched by canonical labelling (:func:`rdflib.compare.graph_diff`), and a triple whose subject
-is a blank node is listed under the IRI that refers to that blank node.
+Each side is a Turtle file or a folder of Turtle files (read recursively). A triple whose
+subject is a blank node is listed under the IRI that refers to that blank node, and blank-node
+structures are compared up to renaming (:func:`rdflib.compare.isomorphic`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.compare import graph_diff, to_isomorphic
+from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 from rdflib.term import Node
 
@@ -23,6 +23,7 @@ from compact_kg.namespace import BASE
 __all__ = ["GraphDiff", "ResourceChange", "diff_graphs", "read_turtle_tree"]
 
 Triple = tuple[Node, Node, Node]
+UNATTACHED = Literal("(blank nodes not attached to any resource)")
 
 
 def read_turtle_tree(path: Path) -> Graph:
@@ -100,31 +101,67 @@ def _label(graph: Graph, node: Node) -> str | None:
     return None
 
 
-def _owner(graph: Graph, node: Node, seen: frozenset[Node] = frozenset()) -> Node:
-    """The IRI a blank node hangs from (itself if it is not a blank node)."""
-    if not isinstance(node, BNode) or node in seen:
-        return node
-    for parent in graph.subjects(None, node):
-        owner = _owner(graph, parent, seen | {node})
-        if not isinstance(owner, BNode):
-            return owner
-    return node
+def _bnode_parts(graph: Graph) -> tuple[set[Triple], dict[Node, Graph]]:
+    """The triples without blank nodes, and, per resource, the triples that reach blank nodes
+    from it (its blank-node closure) as a small graph."""
+    ground: set[Triple] = set()
+    parts: dict[Node, Graph] = defaultdict(Graph)
+    reached: set[Node] = set()
+    for triple in graph:
+        s, _, o = triple
+        if isinstance(s, BNode):
+            continue
+        if isinstance(o, BNode):
+            part = parts[s]
+            part.add(triple)
+            todo, seen = [o], set()
+            while todo:
+                node = todo.pop()
+                if node in seen:
+                    continue
+                seen.add(node)
+                reached.add(node)
+                for inner in graph.triples((node, None, None)):
+                    part.add(inner)
+                    if isinstance(inner[2], BNode):
+                        todo.append(inner[2])
+        else:
+            ground.add(triple)
+    for triple in graph:
+        if isinstance(triple[0], BNode) and triple[0] not in reached:
+            parts[UNATTACHED].add(triple)
+    return ground, parts
 
 
 def diff_graphs(old_path: Path, new_path: Path) -> GraphDiff:
-    """Compare two releases (Turtle files or folders) and group the changes by resource."""
-    old = to_isomorphic(read_turtle_tree(old_path))
-    new = to_isomorphic(read_turtle_tree(new_path))
-    both, only_old, only_new = graph_diff(old, new)
-    grouped: dict[Node, ResourceChange] = {}
-    by_owner: dict[Node, list[tuple[str, Triple]]] = defaultdict(list)
-    for side, graph in (("removed", only_old), ("added", only_new)):
-        for triple in sorted(graph):
-            by_owner[_owner(graph, triple[0])].append((side, triple))
-    for owner in sorted(by_owner, key=str):
-        label = _label(new, owner) or _label(old, owner)
-        change = grouped.setdefault(owner, ResourceChange(
-            str(owner) if not isinstance(owner, BNode) else "(blank node)", label))
-        for side, triple in by_owner[owner]:
-            getattr(change, side).append(triple)
-    return GraphDiff(changes=list(grouped.values()), unchanged=len(both))
+    """Compare two releases (Turtle files or folders) and group the changes by resource.
+
+    Triples without blank nodes are compared one by one. The blank-node structure hanging
+    from a resource is compared as a whole, up to blank-node renaming: when it differs, all
+    of its old triples are listed as removed and all of its new ones as added.
+    """
+    old = read_turtle_tree(old_path)
+    new = read_turtle_tree(new_path)
+    old_ground, old_parts = _bnode_parts(old)
+    new_ground, new_parts = _bnode_parts(new)
+    by_owner: dict[Node, ResourceChange] = {}
+
+    def change(owner: Node) -> ResourceChange:
+        if owner not in by_owner:
+            by_owner[owner] = ResourceChange(str(owner), _label(new, owner) or _label(old, owner))
+        return by_owner[owner]
+
+    for triple in sorted(old_ground - new_ground):
+        change(triple[0]).removed.append(triple)
+    for triple in sorted(new_ground - old_ground):
+        change(triple[0]).added.append(triple)
+    unchanged = len(old_ground & new_ground)
+    for owner in set(old_parts) | set(new_parts):
+        before, after = old_parts.get(owner, Graph()), new_parts.get(owner, Graph())
+        if len(before) == len(after) and isomorphic(before, after):
+            unchanged += len(before)
+            continue
+        change(owner).removed.extend(sorted(before))
+        change(owner).added.extend(sorted(after))
+    return GraphDiff(changes=[by_owner[k] for k in sorted(by_owner, key=str)],
+                     unchanged=unchanged)
