@@ -161,7 +161,7 @@ def test_every_shape_used_inside_another_is_named(shapes: Graph):
 
 def test_sparql_constraints_are_few_and_targeted(shapes: Graph):
     with_sparql = set(shapes.subjects(SH.sparql, None))
-    assert 0 < len(with_sparql) <= 3
+    assert 0 < len(with_sparql) <= 4
     for shape in with_sparql:
         assert _has_target(shapes, shape)
     assert not list(shapes.subjects(SH.target, None)), "no SHACL-AF targets"
