@@ -191,3 +191,51 @@ def validate_command(paths: tuple[str, ...], fmt: str) -> None:
         _fail(error)
     click.echo(format_report(report, fmt), nl=False)  # type: ignore[arg-type]
     sys.exit(EXIT_OK if report.conforms else EXIT_NONCONFORMANT)
+
+
+# --- publish, serve, diff (publishing helper) ------------------------------------------
+
+
+@cli.command("publish")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder to write the site into (replaced if it exists).")
+@click.option("--base-uri", default=None,
+              help="Rewrite every IRI of https://w3id.org/compact-kg/ to this base (ends in /).")
+def publish_command(out_dir: str, base_uri: str | None) -> None:
+    """Write the graph as a static linked-data site: pages, RDF per resource, dumps, VoID."""
+    from pathlib import Path
+
+    from compact_kg.publish import publish_site
+
+    summary = publish_site(Path(out_dir), base_uri=base_uri)
+    click.echo(f"published {summary.triples} triples, {summary.resources} resource pages, "
+               f"{summary.files} files to {summary.out_dir} in {summary.seconds:.1f} s "
+               f"(base {summary.base_uri})")
+
+
+@cli.command("serve")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="TCP port (0 picks a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; only loopback addresses are accepted.")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 600),
+              help="Deadline in seconds for each SPARQL query.")
+@click.option("--base-uri", default=None, help="As for publish.")
+def serve_command(port: int, host: str, timeout: float, base_uri: str | None) -> None:
+    """Serve the site with content negotiation and a read-only SPARQL endpoint at /sparql."""
+    from compact_kg.serve import serve_forever
+
+    serve_forever(host=host, port=port, timeout=timeout, base_uri=base_uri,
+                  announce=lambda url: click.echo(f"serving compact-kg at {url} (Ctrl-C stops)"))
+
+
+@cli.command("diff")
+@click.argument("old", type=click.Path(exists=True))
+@click.argument("new", type=click.Path(exists=True))
+def diff_command(old: str, new: str) -> None:
+    """List triples added and removed between two releases (Turtle files or folders)."""
+    from pathlib import Path
+
+    from compact_kg.diff import diff_graphs
+
+    click.echo(diff_graphs(Path(old), Path(new)).render())
