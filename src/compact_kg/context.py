@@ -264,7 +264,7 @@ class DatasetContext:
         return URIRef(quads[0].object.value) if quads else None
 
     def find_area(self, name: str) -> URIRef:
-        """The area called ``name`` (label or slug, any case); InputError with suggestions if none."""
+        """The area called ``name`` (label or slug, any case); InputError with suggestions."""
         wanted = " ".join(name.split()).casefold()
         areas = self.areas()
         for iri, label in areas:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ __all__ = [
 
 MAX_FORM_FILE_BYTES = 2_000_000
 MAX_FORM_ROWS = 2_000
-_LANG = "en-GB"
+_LANG = "en-gb"  # as pyoxigraph reads it back (language tags are case-insensitive)
 
 
 @dataclass(frozen=True)
@@ -433,7 +434,7 @@ def write_form(folder: Path, context: DatasetContext) -> list[Path]:
         "save as 'CSV UTF-8'). Rows whose first cell starts with # are ignored: the help and\n"
         "example rows may stay. case-study.csv has exactly one row. Several values in one cell\n"
         "are separated by ; (semicolon). Write descriptions in your own words.\n\n"
-        "Then:  compact-kg validate THIS-FOLDER         (check, with file/row/column of each problem)\n"
+        "Then:  compact-kg validate THIS-FOLDER    (check; names file/row/column of each problem)\n"
         "       compact-kg convert THIS-FOLDER --out case-study.ttl\n"
         "       compact-kg submit case-study.ttl\n\n"
         "Columns:\n")
@@ -543,6 +544,7 @@ class _Converter:
         self.problems: list[CellProblem] = []
         self.area: URIRef | None = None
         self.area_slug = ""
+        self.area_name = ""
         # names defined in the form -> IRI, per kind
         self.local: dict[str, dict[str, URIRef]] = {
             "organisation": {}, "mechanism": {}, "outcome": {}, "source": {}}
@@ -751,6 +753,7 @@ class _Converter:
         try:
             self.area = self.context.find_area(name)
             self.area_slug = self.area.rsplit("/", 1)[-1]
+            self.area_name = self.context.label(self.area) or name
             return
         except InputError as error:
             if not row.get("New area GSS code"):
@@ -758,6 +761,7 @@ class _Converter:
                              "For a new area, fill the New area columns")
                 return
         self.area_slug = slugify(name)
+        self.area_name = name
         self.area = ID["area/" + self.area_slug]
         a = self.area
         self.provenance.record(a, None, row.cell("Area"))
@@ -777,8 +781,16 @@ class _Converter:
         self.source(row, a)
 
     def _case_study(self, row: _Row) -> URIRef:
-        slug = row.get("ID") or self.area_slug or "case-study"
-        cs = ID["case-study/" + slugify(slug)]
+        if row.get("ID"):
+            slug = slugify(row.get("ID"))
+        else:
+            import datetime as dt
+
+            from compact_kg.templates import free_case_study_slug
+
+            slug = free_case_study_slug(self.context, self.area_slug or "case-study",
+                                        dt.date.today().year)
+        cs = ID["case-study/" + slug]
         self.provenance.record(cs, None, row.cell("Title" if not row.get("ID") else "ID"))
         self.add(row, "Title", cs, RDF.type, CKG.CaseStudy)
         self.text(row, "Title", cs, RDFS.label)
@@ -792,7 +804,7 @@ class _Converter:
             lc = ID["local-compact/" + self.area_slug]
             self.add(row, "Local Compact", cs, CKG.localCompact, lc)
             if not self.context.knows(lc):
-                name = row.get("Local Compact") or f"{row.get('Area')} Local Compact"
+                name = row.get("Local Compact") or f"{self.area_name} Local Compact"
                 self.provenance.record(lc, None, row.cell("Local Compact"))
                 self.add(row, "Local Compact", lc, RDF.type, CKG.LocalCompact)
                 self.add(row, "Local Compact", lc, RDFS.label, Literal(name, lang=_LANG))
@@ -845,7 +857,7 @@ class _Converter:
             self.text(row, "Publisher", pub, DCTERMS.publisher, lang=False)
             if date:
                 try:
-                    literal, fy = parse_date(date)
+                    literal, _fy = parse_date(date)
                     if literal is None:
                         raise ValueError(f"{date!r} is a financial year; give the day, month "
                                          "or year the publication came out")
@@ -994,6 +1006,8 @@ class _Converter:
                 continue
             self.provenance.record(meas, None, row.cell("Value"))
             self.add(row, "Indicator", meas, RDF.type, CKG.Measurement)
+            self.add(row, "Indicator", meas, RDFS.label, Literal(
+                f"{self.area_name}: {name}, {date_text}", lang=_LANG))
             self.add(row, "Indicator", meas, CKG.indicator, ind)
             if about is not None:
                 self.add(row, "About", about, CKG.measurement, meas)
@@ -1006,7 +1020,7 @@ class _Converter:
             by_indicator.setdefault(ind, []).append((when, meas))
         for series in by_indicator.values():
             series.sort(key=lambda item: item[0])
-            for (_, earlier), (_, later) in zip(series, series[1:], strict=False):
+            for (_, earlier), (_, later) in itertools.pairwise(series):
                 self.graph.add((later, CKG.previousMeasurement, earlier))
 
     def _period(self, row: _Row, meas: URIRef, slug: str) -> None:

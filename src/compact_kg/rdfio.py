@@ -36,7 +36,7 @@ import stat
 import sys
 import sysconfig
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Final, NoReturn
@@ -1070,7 +1070,12 @@ def _verify_written(temp: Path, graph: Graph, size: int) -> None:
         )
 
 
-def write_turtle_atomic(graph: Graph, path: str | os.PathLike[str]) -> None:
+def write_turtle_atomic(
+    graph: Graph,
+    path: str | os.PathLike[str],
+    *,
+    before_replace: Callable[[], None] | None = None,
+) -> None:
     """Write ``graph`` as Turtle to ``path`` all at once, or not at all.
 
     The Turtle goes to a temporary file in the same folder, is flushed and fsynced, read
@@ -1078,6 +1083,9 @@ def write_turtle_atomic(graph: Graph, path: str | os.PathLike[str]) -> None:
     ``os.replace``. On any failure ``path`` is untouched, the temporary file is removed
     and :class:`CompactKGError` (or the :class:`InputError` from re-reading) is raised.
     Literals keep their lexical form. An existing file's permission bits are kept.
+    ``before_replace``, if given, is called after the check and before the move; an
+    exception from it aborts the write (``submit`` uses it to re-check that the target is
+    still free, and its tests to pause there).
     """
     target = Path(path)
     folder = target.parent
@@ -1093,6 +1101,8 @@ def write_turtle_atomic(graph: Graph, path: str | os.PathLike[str]) -> None:
         temp.chmod(mode)
         if len(graph):
             _verify_written(temp, graph, len(data))
+        if before_replace is not None:
+            before_replace()
         temp.replace(target)
     except BaseException as exc:
         temp.unlink(missing_ok=True)

@@ -29,9 +29,7 @@ folder, flushed and fsynced, re-read and compared with the submission, then rena
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -39,7 +37,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, Namespace, URIRef
-from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, ORG, PROV, SH
 from rdflib.term import Node
 
@@ -59,6 +56,7 @@ __all__ = [
     "SubmitResult",
     "check_submission",
     "completeness",
+    "convert_and_check",
     "format_check",
     "read_submission",
     "submit",
@@ -117,27 +115,17 @@ class Submission:
 # Reading
 # ---------------------------------------------------------------------------------------------
 
-_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld",
-            ".rdf": "xml", ".xml": "xml", ".owl": "xml"}
-
-
-def _turtle_locator(path: Path, graph: Graph) -> Locator:
-    """Map focus (+ predicate) to a line and column of a Turtle file, via rdfio's SourceMap."""
+def _source_locator(path: Path, fmt: str) -> Locator:
+    """Map focus (+ predicate) to a line and column of a Turtle/N-Triples file (rdfio's map)."""
     from compact_kg import rdfio
 
     try:
-        source_map = rdfio.find_positions(path)
+        source_map = rdfio.SourceMap.from_bytes(path.read_bytes(), fmt)
     except Exception:  # a map is a help, not a requirement: never fail a check over it
         source_map = None
 
     def locate(focus: Node, predicate: URIRef | None) -> Location | None:
-        if source_map is None:
-            return Location(str(path))
-        position = None
-        if predicate is not None:
-            position = source_map.locate(focus, predicate)
-        if position is None:
-            position = source_map.locate(focus)
+        position = source_map.locate(focus, predicate) if source_map is not None else None
         if position is None:
             return Location(str(path))
         return Location(str(path), position[0], position[1])
@@ -169,21 +157,14 @@ def read_submission(path: Path, context: DatasetContext | None = None) -> Submis
         raise InputError("this folder is not a CSV form (it has no case-study.csv)", path=path,
                          hint="Give a Turtle, N-Triples, JSON-LD or RDF/XML file, or a form "
                          "folder made by: compact-kg new form DIR")
-    fmt = _FORMATS.get(path.suffix.lower())
-    with rdfio.no_network():
-        graph = rdfio.read_rdf(path, format=fmt)
+    fmt = rdfio.SUFFIXES.get(path.suffix.lower(), "turtle")
+    graph = rdfio.read_rdf(path, format=fmt)
     refused = rdfio.refused_constructs(graph)
     if refused:
-        raise UnsafeInputError(
-            f"a submission may not carry {refused[0] if isinstance(refused, list) else refused}",
-            path=path, hint="Remove shapes (sh:) and owl:imports; the shapes always come "
-            "from ontology/shapes.ttl.")
-    fmt = fmt or "turtle"
-    if fmt == "turtle":
-        locate = _turtle_locator(path, graph)
-    else:
-        def locate(focus: Node, predicate: URIRef | None) -> Location | None:
-            return Location(str(path))
+        more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+        raise UnsafeInputError(f"{refused[0]}{more}", path=path,
+                               hint="The shapes always come from ontology/shapes.ttl.")
+    locate = _source_locator(path, fmt)
     return Submission(path, bind_standard_prefixes(graph), fmt, locate)
 
 
@@ -279,7 +260,7 @@ def completeness(graph: Graph, model: Graph | None = None) -> Completeness:
             continue
         for node in nodes:
             total += 1
-            if any((node, p, None) in graph for p in props):
+            if any(not _is_placeholder(o) for p in props for o in graph.objects(node, p)):
                 present += 1
             elif name not in missing:
                 missing.append(name)
@@ -299,6 +280,7 @@ class SubmissionCheck:
     report: object  # compact_kg.validate.ValidationReport
     completeness: Completeness
     elapsed: float = 0.0
+    shapes: Graph | None = field(default=None, repr=False)
 
     @property
     def conforms(self) -> bool:
@@ -341,27 +323,21 @@ def _own_checks(sub: Submission, context: DatasetContext) -> tuple[list, set[URI
     results = []
     silenced: set[URIRef] = set()
     own = {s for s in graph.subjects() if isinstance(s, URIRef)}
-    seen: set[tuple] = set()
+    for s in sorted((s for s in own if _is_placeholder(s)), key=str):
+        results.append(_result(
+            SUBMISSION.PlaceholderLeft, s, None, None,
+            f"the identifier {curie(s)} still holds the template's TODO; make it lower-case "
+            "words joined by hyphens, and change it everywhere it occurs.", graph))
     for s, p, o in sorted(graph, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))):
-        for term, where in ((o, p),):
-            if _is_placeholder(term):
-                if (s, p, term) in seen:
-                    continue
-                seen.add((s, p, term))
-                if isinstance(term, URIRef):
-                    silenced.add(term)
-                results.append(_result(
-                    SUBMISSION.PlaceholderLeft, s, where, term,
-                    f"{curie(where)} still holds the template's placeholder; replace it with "
-                    "your own value (for a list of allowed values, see the comment above it "
-                    "in the template).", graph))
-        if _is_placeholder(s) and (s, None, None) not in seen:
-            seen.add((s, None, None))
-            results.append(_result(
-                SUBMISSION.PlaceholderLeft, s, None, None,
-                f"the identifier {curie(s)} still holds the template's placeholder; replace "
-                "it with a slug of lower-case words joined by hyphens, the same everywhere it "
-                "occurs.", graph))
+        if not _is_placeholder(o) or o in own:
+            continue  # a placeholder identifier is reported once, where it is defined
+        if isinstance(o, URIRef):
+            silenced.add(o)
+            message = (f"{curie(p)} still holds the template's TODO; choose one of the values "
+                       "listed in the comment above it.")
+        else:
+            message = f"{curie(p)} still holds the template's TODO text; write your own."
+        results.append(_result(SUBMISSION.PlaceholderLeft, s, p, o, message, graph))
     # references: objects, predicates and classes in our namespace
     referenced: dict[URIRef, tuple[Node, URIRef]] = {}
     for s, p, o in graph:
@@ -441,6 +417,8 @@ def check_submission(sub: Submission, context: DatasetContext,
         data.add(triple)
     report = validate_graph(data, shapes=shapes, ontology=context.model)
     own_keys = {str(s) for s in own}
+    # a cell that could not be converted is reported once, not again by the shapes
+    bad_rows = {(p.cell.file, p.cell.row) for p in sub.problems}
     silenced_keys = {str(s) for s in silenced} | {curie(s) for s in silenced}
     for result in report.results:
         if result.focus not in own_keys or (result.value in silenced_keys):
@@ -450,6 +428,8 @@ def check_submission(sub: Submission, context: DatasetContext,
         where = sub.locate(focus, path)
         if where is not None:
             result.file, result.line, result.column = where.file, where.line, where.column
+        if (result.file, result.line) in bad_rows:
+            continue
         results.append(result)
     for result in results:
         if result.file is None:
@@ -470,7 +450,7 @@ def check_submission(sub: Submission, context: DatasetContext,
                              scope=f"The submission {sub.path}",
                              report_graph=report.report_graph)
     return SubmissionCheck(sub, final, completeness(graph, context.model),
-                           time.perf_counter() - started)
+                           time.perf_counter() - started, shapes)
 
 
 def validate_submissions(files: list[Path], paths: ProjectPaths | None = None,
@@ -526,10 +506,10 @@ def _sarif(checks: list[SubmissionCheck], shapes: Graph | None) -> dict:
                 location["region"] = {"startLine": r.line}
                 if r.column is not None:
                     location["region"]["startColumn"] = r.column
-            text = r.message
-            if r.focus_label or r.focus:
-                text = f"{r.message} (about {r.focus_label or r.focus}" + (
-                    f", {r.path}" if r.path else "") + (f", value {r.value}" if r.value else "") + ")"
+            about = [r.focus_label or r.focus]
+            about += [r.path] if r.path else []
+            about += [f"value {r.value}"] if r.value else []
+            text = f"{r.message} (about {', '.join(about)})"
             results.append({
                 "ruleId": curie_shape(URIRef(r.shape)),
                 "level": {"Violation": "error", "Warning": "warning"}.get(r.severity, "note"),
@@ -586,6 +566,8 @@ def format_check(checks: list[SubmissionCheck], fmt: str = "text",
         payload = items[0] if len(items) == 1 else {"submissions": items}
         return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
     if fmt == "sarif":
+        if shapes is None and checks:
+            shapes = checks[0].shapes
         return json.dumps(_sarif(checks, shapes), indent=2, ensure_ascii=False) + "\n"
     raise ValueError(f"unknown report format {fmt!r}: use text, json or sarif")
 
@@ -607,7 +589,7 @@ class SubmitResult:
 
 def _counts(graph: Graph, model: Graph) -> dict[str, int]:
     counts: Counter[str] = Counter()
-    for s, cls in graph.subject_objects(RDF.type):
+    for _s, cls in graph.subject_objects(RDF.type):
         if isinstance(cls, URIRef):
             counts[str(model.value(cls, RDFS.label) or curie(cls))] += 1
     return dict(sorted(counts.items()))
@@ -623,44 +605,6 @@ def _target(data_dir: Path, graph: Graph) -> Path:
             raise SubmissionError("the submission is empty: it describes nothing")
         slug = "-".join(str(subjects[0]).rstrip("/").rsplit("/", 2)[-2:])
     return data_dir / _SUBMISSIONS_FOLDER / f"{slug}.ttl"
-
-
-def _write_atomic(graph: Graph, target: Path, pause: float = 0.0) -> None:
-    """Write ``graph`` as Turtle to ``target`` so that a crash leaves either nothing or all.
-
-    A temporary file in the same folder is written, flushed and fsynced, re-read and
-    compared with ``graph``; only then is it renamed over ``target`` (which must not exist).
-    """
-    import tempfile
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    payload = bind_standard_prefixes(graph).serialize(format="turtle").encode("utf-8")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        reread = Graph().parse(data=tmp.read_bytes().decode("utf-8"), format="turtle")
-        if not isomorphic(reread, graph):
-            raise SubmissionError(f"{target}: the written file does not read back as the "
-                                  "submission; nothing was stored")
-        if pause:
-            time.sleep(pause)  # test hook: lets a test kill the process at this point
-        if target.exists():
-            raise SubmissionError(f"{target} already exists; nothing was stored",)
-        os.replace(tmp, target)
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(target.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 def submit(path: Path, paths: ProjectPaths | None = None, data_dir: Path | None = None,
@@ -695,7 +639,17 @@ def submit(path: Path, paths: ProjectPaths | None = None, data_dir: Path | None 
     if target.exists():
         raise SubmissionError(f"{target} already exists; nothing was stored. Give the case "
                               "study another identifier (e.g. add the year).")
-    _write_atomic(graph, target, pause_before_rename)
+    from compact_kg import rdfio
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+    def pause() -> None:  # test hook: lets a test kill the process just before the rename
+        if pause_before_rename:
+            time.sleep(pause_before_rename)
+        if target.exists():
+            raise SubmissionError(f"{target} appeared while writing; nothing was stored")
+
+    rdfio.write_turtle_atomic(bind_standard_prefixes(graph), target, before_replace=pause)
     return SubmitResult(check, target, counts, case_studies)
 
 
@@ -704,3 +658,28 @@ def _shown(path: Path, context: DatasetContext) -> str:
         return str(path.relative_to(context.data_dir.parent))
     except ValueError:
         return str(path)
+
+
+def convert_and_check(folder: Path, out: Path, paths: ProjectPaths | None = None,
+                      data_dir: Path | None = None) -> tuple[SubmissionCheck, bool]:
+    """Convert a CSV form folder to Turtle at ``out`` and check it.
+
+    The Turtle is written (atomically, never over an existing file) only when every cell
+    could be converted; the check reports problems with the file, row and column of the
+    cell they come from either way. Returns the check and whether ``out`` was written.
+    """
+    from compact_kg import forms, rdfio
+
+    paths = paths or default_paths()
+    context = DatasetContext.load(paths, data_dir)
+    if not forms.is_form_dir(Path(folder)):
+        raise InputError("this is not a folder of CSV forms (it has no case-study.csv)",
+                         path=folder, hint="Make one with: compact-kg new form DIR")
+    sub = read_submission(Path(folder), context)
+    check = check_submission(sub, context, _load_shapes(paths))
+    if sub.problems:
+        return check, False
+    if out.exists():
+        raise InputError("the file already exists", path=out, hint="Choose another name.")
+    rdfio.write_turtle_atomic(bind_standard_prefixes(sub.graph), out)
+    return check, True

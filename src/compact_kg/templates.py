@@ -15,10 +15,12 @@ import textwrap
 from compact_kg.context import STANDARD_PREFIXES, DatasetContext, curie
 from compact_kg.namespace import CKG, ID
 
-__all__ = ["PLACEHOLDER", "case_study_template", "slugify"]
+__all__ = ["PLACEHOLDER", "case_study_template", "free_case_study_slug", "slugify"]
 
 #: The marker every placeholder in a template contains.
 PLACEHOLDER = "TODO"
+
+_ONS = "http://statistics.data.gov.uk/id/statistical-geography/"
 
 
 def slugify(text: str) -> str:
@@ -46,7 +48,7 @@ def _choices(context: DatasetContext, scheme: str, indent: str = "    #   ") -> 
     return "\n".join(lines)
 
 
-def _free_slug(context: DatasetContext, base: str, year: int) -> str:
+def free_case_study_slug(context: DatasetContext, base: str, year: int) -> str:
     """``base``, or ``base-YEAR`` (then ``-2``, ``-3``...) if the case study already exists."""
     if not context.knows(ID["case-study/" + base]):
         return base
@@ -84,7 +86,7 @@ def case_study_template(context: DatasetContext, area: str | None = None,
         area_name = "TODO area name"
         council = ID["organisation/TODO-council-name"]
         new_area = True
-    cs_slug = _free_slug(context, area_slug, year)
+    cs_slug = free_case_study_slug(context, area_slug, year)
     lc_iri = ID["local-compact/" + area_slug]
     lc_known = context.knows(lc_iri)
 
@@ -99,6 +101,7 @@ def case_study_template(context: DatasetContext, area: str | None = None,
     src = f"src:TODO-newspaper-{area_slug}-{year}"
 
     known_areas = ", ".join(label for _, label in context.areas())
+    regions = ", ".join(curie(i) for i, _ in context.instances(CKG.Region))
     locators = [iri for iri, _ in context.instances(CKG.SourceLocator)
                 if str(iri).endswith("-" + area_slug)] if not new_area else []
 
@@ -120,7 +123,7 @@ def case_study_template(context: DatasetContext, area: str | None = None,
 # Text values end in @en-GB (British English). Lines starting with # are comments.
 
 {_prefix_block()}
-""")
+""")  # noqa: S608 - Turtle text, not SQL
 
     add(f"""
 # ---------------------------------------------------------------------------------------------
@@ -159,10 +162,12 @@ cs:{cs_slug} a ckg:CaseStudy ;
     rdfs:label "{area_name}"@en-GB ;
     # The nine-character ONS code of the area, e.g. E09000024 (find it on the ONS website).
     ckg:gssCode "{PLACEHOLDER}-E00000000" ;
+    # The ONS page of the area: the same code after statistical-geography/.
+    ckg:statisticalGeography <{_ONS}{PLACEHOLDER}-E00000000> ;
     # The kind of area. Choose from:
 {_choices(context, "authority-type")}
     ckg:authorityType atype:{PLACEHOLDER}-choose-a-type ;
-    # The English region. Choose from: {", ".join(curie(i) for i, _ in context.instances(CKG.Region))}
+    # The English region. Choose from: {regions}
     ckg:region region:{PLACEHOLDER}-choose-a-region ;
     ckg:governedBy {council_c} ;
     prov:wasDerivedFrom {src} .
@@ -171,6 +176,8 @@ cs:{cs_slug} a ckg:CaseStudy ;
 {council_c} a ckg:Council ;
     rdfs:label "{PLACEHOLDER} official name of the council"@en-GB ;
     ckg:governs {a} ;
+    # The council's three-letter code in the Local Authorities for England register, e.g. "MRT".
+    ckg:registerCode "{PLACEHOLDER}-XXX" ;
     ckg:sector sector:statutory ;
     prov:wasDerivedFrom {src} .
 """)
@@ -185,6 +192,8 @@ cs:{cs_slug} a ckg:CaseStudy ;
     ckg:compactArea {a} ;
     # The organisations that signed it (at least the council).
     ckg:party {council_c} ;
+    # OPTIONAL: the year it was agreed, if your source says so, e.g.
+    # dcterms:issued "2008"^^xsd:gYear ;
     prov:wasDerivedFrom {src} .
 """)
 
@@ -246,6 +255,8 @@ cs:{cs_slug} a ckg:CaseStudy ;
     ckg:indicatorOf {a} .
 
 {meas} a ckg:Measurement ;
+    # A short name: what, where and when, e.g. "{area_name}: groups paid on time, {year}".
+    rdfs:label "{PLACEHOLDER} what, where and when"@en-GB ;
     ckg:indicator {ind} ;
     # The number alone, with a decimal point: "£4 million" is 4000000.0, "58%" is 58.0.
     ckg:value 0.0 ;
@@ -264,8 +275,8 @@ cs:{cs_slug} a ckg:CaseStudy ;
 
     existing = ""
     if locators:
-        existing = ("\n# If your story is already in a publication of the dataset, cite its locator "
-                    "instead and delete\n# the two blocks below: "
+        existing = ("\n# If your story is already in a publication of the dataset, cite its "
+                    "locator instead and delete\n# the two blocks below: "
                     + ", ".join(curie(i) for i in locators) + ".")
     add(f"""
 # ---------------------------------------------------------------------------------------------
