@@ -384,6 +384,22 @@ def _path_iri(report: object, result: object) -> URIRef | None:
     return path if isinstance(path, URIRef) else None
 
 
+def _predicate_of_value(graph: Graph, focus: Node, report: object,
+                        result: object) -> URIRef | None:
+    """For a result on a complex path: the predicate that links focus to the offending value."""
+    node = getattr(result, "node", None)
+    report_graph = getattr(report, "report_graph", None)
+    if node is None or report_graph is None:
+        return None
+    value = report_graph.value(node, SH.value)
+    if value is None:
+        return None
+    for predicate in sorted(graph.predicates(focus, value), key=str):
+        if isinstance(predicate, URIRef):
+            return predicate
+    return None
+
+
 def _load_shapes(paths: ProjectPaths) -> Graph:
     from compact_kg.validate import load_shapes
 
@@ -420,11 +436,15 @@ def check_submission(sub: Submission, context: DatasetContext,
     # a cell that could not be converted is reported once, not again by the shapes
     bad_rows = {(p.cell.file, p.cell.row) for p in sub.problems}
     silenced_keys = {str(s) for s in silenced} | {curie(s) for s in silenced}
+    redefined = {r.focus for r in results if r.shape == str(SUBMISSION.AlreadyInDataset)}
     for result in report.results:
-        if result.focus not in own_keys or (result.value in silenced_keys):
+        if (result.focus not in own_keys or result.value in silenced_keys
+                or result.focus in redefined):
             continue
         path = _path_iri(report, result)
         focus = URIRef(result.focus) if "://" in result.focus else BNode(result.focus)
+        if path is None:
+            path = _predicate_of_value(graph, focus, report, result)
         where = sub.locate(focus, path)
         if where is not None:
             result.file, result.line, result.column = where.file, where.line, where.column
