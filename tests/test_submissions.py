@@ -126,7 +126,8 @@ def test_text_report_groups_by_rule_with_lines_and_completeness() -> None:
 
 def test_several_errors_are_all_reported_at_once(tmp_path: Path) -> None:
     text = VALID.read_text()
-    text = text.replace("ckg:area area:merton ;\n    ckg:theme", "ckg:area area:mertn ;\n    ckg:theme")
+    text = text.replace("ckg:area area:merton ;\n    ckg:theme",
+                        "ckg:area area:mertn ;\n    ckg:theme")
     text = text.replace("ckg:value 58.0 ;", 'ckg:value "58%" ;')
     text = text.replace('    dcterms:publisher "Wimbledon and Morden Courier" ;\n', "")
     path = tmp_path / "three.ttl"
@@ -199,7 +200,8 @@ def fill(template: str) -> str:
     for old, new in FILL.items():
         template = template.replace(old, new)
     # free text: any remaining "TODO ..." inside a literal becomes plain words
-    return re.sub(r'"[^"\n]*TODO[^"\n]*"', '"Written by the submitter in their own words"', template)
+    return re.sub(r'"[^"\n]*TODO[^"\n]*"', '"Written by the submitter in their own words"',
+                  template)
 
 
 def test_template_for_an_existing_area_lists_iris_and_validates_once_filled(tmp_path: Path) -> None:

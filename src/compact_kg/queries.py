@@ -1,0 +1,734 @@
+"""Saved SPARQL queries: their metadata header, parameters, safety checks and execution.
+
+A saved query is ``queries/NAME.rq``: a metadata header in ``#+`` comment lines (so the
+file stays valid SPARQL), then the query. ``queries/README.md`` documents the format::
+
+    #+ title: Labels of the members of a class
+    #+ description: Lists every instance of a class with its rdfs:label.
+    #+ tags: overview, labels
+    #+ param: type | iri | http://www.w3.org/2004/02/skos/core#Concept | The class to list
+
+A parameter ``type`` appears in the query as the variable ``?_type``. Values are parsed
+from text, checked against the declared type and bound as RDF terms in a ``VALUES`` block
+opening the WHERE clause, on the embedded store and remote endpoints alike. The rewrite is
+proved safe by parsing it again: it must equal the original parse tree plus exactly that
+block holding exactly those terms (:func:`bind_text`), so no value can change the query.
+
+Queries are checked on their parse tree (rdflib's SPARQL parser) before they run: updates,
+``SERVICE``, ``FROM`` and ``FROM NAMED`` are refused. On the embedded store a query runs in
+a forked worker that is killed at its deadline (:mod:`compact_kg._deadline`).
+Queries whose name ends in ``-violation`` are curator checks: they must return no rows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph
+from pyparsing import ParseBaseException
+from rdflib import Literal, URIRef, Variable
+from rdflib.namespace import XSD
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+
+from compact_kg._deadline import ChildFailed, DeadlinePassed, run_with_deadline
+from compact_kg.errors import ParameterError, QueryError, QueryTimeoutError
+from compact_kg.results import FORMATS, QueryResult, RawTerm, format_result, term_from_raw
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "FORMATS",
+    "PARAMETER_TYPES",
+    "Parameter",
+    "QueryResult",
+    "SavedQuery",
+    "bind_parameters",
+    "bind_text",
+    "find_query",
+    "format_result",
+    "load_catalogue",
+    "load_query",
+    "parse_query_text",
+    "parse_value",
+    "run_embedded",
+    "run_query",
+    "run_remote",
+]
+
+DEFAULT_TIMEOUT = 30.0
+"""Seconds a query may run before it is stopped."""
+
+PARAMETER_TYPES: dict[str, tuple[str, str]] = {
+    # type: (how to name it in a message, an example value)
+    "iri": ("an IRI", "https://w3id.org/compact-kg/id/area/surrey"),
+    "string": ("a string", "Surrey"),
+    "integer": ("an integer", "2010"),
+    "decimal": ("a decimal number", "2.5"),
+    "date": ("a date (YYYY-MM-DD)", "2011-03-31"),
+    "gYear": ("a year (YYYY)", "2011"),
+    "boolean": ("a boolean (true or false)", "true"),
+}
+
+Term = URIRef | Literal
+_HEADER_MARK = "#+"
+_HEADER_LINE = re.compile(r"#\+ ?(?P<key>[A-Za-z_]+):(?: (?P<value>.*))?$")
+_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_PARAM_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_TAG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_DATE = re.compile(r"-?[0-9]{4,}-[0-9]{2}-[0-9]{2}")
+_GYEAR = re.compile(r"-?[0-9]{4,}")
+_IRI_FORBIDDEN = frozenset('<>"{}|^`\\ ') | {chr(c) for c in range(0x21)}
+_FORMS = {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "construct",
+          "DescribeQuery": "describe"}
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
+            "\b": "\\b", "\f": "\\f"}
+_OX_ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One declared parameter of a saved query, bound to the variable ``?_NAME``."""
+
+    name: str
+    type: str
+    default: str | None
+    description: str
+
+    @property
+    def required(self) -> bool:
+        """True when the parameter has no default and must be given."""
+        return self.default is None
+
+    @property
+    def variable(self) -> str:
+        """The query variable the parameter binds, without the question mark."""
+        return f"_{self.name}"
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """A checked, runnable SPARQL query with its metadata."""
+
+    name: str
+    text: str
+    form: str
+    title: str = ""
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    params: tuple[Parameter, ...] = ()
+    path: Path | None = None
+    _tree: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def is_violation(self) -> bool:
+        """True for a curator check (name ends in ``-violation``): it must return no rows."""
+        return self.name.endswith("-violation")
+
+    @property
+    def source(self) -> str:
+        """Where the query came from, for messages: its path, or its name."""
+        return str(self.path) if self.path is not None else self.name
+
+    def parameter(self, name: str) -> Parameter | None:
+        """The declared parameter called ``name``, if any."""
+        return next((p for p in self.params if p.name == name), None)
+
+
+# --- the catalogue ----------------------------------------------------------------------------
+
+def load_catalogue(queries_dir: Path) -> list[SavedQuery]:
+    """Every ``*.rq`` file of ``queries_dir``, checked, sorted by name.
+
+    Catalogue queries must have a ``title`` and a ``description``; any fault raises
+    :class:`QueryError` naming the file and line.
+    """
+    paths = sorted(Path(queries_dir).glob("*.rq"))
+    return [load_query(path, require_header=True) for path in paths]
+
+
+def find_query(name_or_path: str | Path, queries_dir: Path) -> SavedQuery:
+    """The saved query ``name_or_path`` of ``queries_dir``, or the ``.rq`` file at that path."""
+    text = str(name_or_path)
+    if text.endswith(".rq") or "/" in text or "\\" in text:
+        return load_query(Path(text))
+    path = Path(queries_dir) / f"{text}.rq"
+    if not _NAME.fullmatch(text) or not path.is_file():
+        raise QueryError(
+            f"no saved query named {text!r} in {queries_dir}; "
+            "run `compact-kg query --list` to see them, or give a path to a .rq file"
+        )
+    return load_query(path, require_header=True)
+
+
+def load_query(path: Path, *, require_header: bool = False) -> SavedQuery:
+    """Read and check the query file at ``path``."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise QueryError(f"{path}: cannot read the query file ({error})") from None
+    name = Path(path).stem
+    if require_header and not _NAME.fullmatch(name):
+        raise QueryError(
+            f"{path}: a saved query's name must be lowercase words joined by hyphens "
+            "(e.g. compacts-by-region.rq); rename the file"
+        )
+    return parse_query_text(text, name=name, path=Path(path), require_header=require_header)
+
+
+def parse_query_text(
+    text: str, *, name: str = "query", path: Path | None = None, require_header: bool = False
+) -> SavedQuery:
+    """Check a query's header and body and return it as a :class:`SavedQuery`."""
+    source = str(path) if path is not None else name
+    header = _parse_header(text, source)
+    if require_header:
+        for key in ("title", "description"):
+            if not header.get(key):
+                raise QueryError(f"{source}:1: the header has no '#+ {key}:' line; add one")
+    tree = _parse_sparql(text, source)
+    _refuse_unsafe(tree, source)
+    params = tuple(header.get("params", ()))
+    _check_parameter_variables(tree, params, source)
+    _check_with_oxigraph(text, source)
+    form = _FORMS[tree[1].name]
+    if name.endswith("-violation") and form != "select":
+        raise QueryError(f"{source}: a -violation query must be a SELECT returning the faults")
+    return SavedQuery(
+        name=name,
+        text=text,
+        form=form,
+        title=header.get("title", ""),
+        description=header.get("description", ""),
+        tags=header.get("tags", ()),
+        params=params,
+        path=path,
+        _tree=tree,
+    )
+
+
+# --- the header -------------------------------------------------------------------------------
+
+def _parse_header(text: str, source: str) -> dict[str, Any]:
+    """The ``#+`` lines at the top of ``text`` as a dictionary (params as Parameter objects)."""
+    header: dict[str, Any] = {}
+    in_header = True
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if in_header and stripped and not stripped.startswith("#"):
+            in_header = False
+        if not line.startswith(_HEADER_MARK):
+            continue
+        if not in_header:
+            raise QueryError(
+                f"{source}:{number}: a '#+' metadata line after the query has begun; "
+                "move it to the header at the top of the file"
+            )
+        _parse_header_line(line.rstrip(), header, f"{source}:{number}")
+    return header
+
+
+def _parse_header_line(line: str, header: dict[str, Any], where: str) -> None:
+    match = _HEADER_LINE.fullmatch(line)
+    if match is None:
+        raise QueryError(f"{where}: a malformed header line; write '#+ key: value'")
+    key, value = match["key"], (match["value"] or "").strip()
+    if not value:
+        raise QueryError(f"{where}: '#+ {key}:' has no value")
+    if key == "description":
+        header[key] = f"{header[key]} {value}" if key in header else value
+    elif key in ("title", "tags"):
+        if key in header:
+            raise QueryError(f"{where}: a second '#+ {key}:' line; keep one")
+        header[key] = value if key == "title" else _parse_tags(value, where)
+    elif key == "param":
+        header.setdefault("params", [])
+        _add_parameter(header["params"], _parse_param(value, where), where)
+    else:
+        raise QueryError(
+            f"{where}: unknown header key {key!r}; use title, description, tags or param"
+        )
+
+
+def _parse_tags(value: str, where: str) -> tuple[str, ...]:
+    tags = tuple(tag.strip() for tag in value.split(","))
+    for tag in tags:
+        if not _TAG.fullmatch(tag):
+            raise QueryError(
+                f"{where}: tag {tag!r} is not lowercase words joined by hyphens; "
+                "write tags as 'a, b-c'"
+            )
+    return tags
+
+
+def _parse_param(value: str, where: str) -> Parameter:
+    fields = [part.strip() for part in value.split("|", 3)]
+    if len(fields) != 4:
+        raise QueryError(
+            f"{where}: a param line needs four fields, "
+            "'#+ param: name | type | default | description' (leave default empty if required)"
+        )
+    name, kind, default, description = fields
+    if not _PARAM_NAME.fullmatch(name):
+        raise QueryError(f"{where}: parameter name {name!r} must match [a-z][a-z0-9_]*")
+    if kind not in PARAMETER_TYPES:
+        raise QueryError(
+            f"{where}: parameter {name!r} has unknown type {kind!r}; "
+            f"use one of {', '.join(PARAMETER_TYPES)}"
+        )
+    if not description:
+        raise QueryError(f"{where}: parameter {name!r} has no description; say what it selects")
+    parameter = Parameter(name, kind, default or None, description)
+    if parameter.default is not None:
+        try:
+            parse_value(parameter, parameter.default)
+        except ParameterError as error:
+            raise QueryError(f"{where}: the default is wrong: {error}") from None
+    return parameter
+
+
+def _add_parameter(params: list[Parameter], parameter: Parameter, where: str) -> None:
+    if any(p.name == parameter.name for p in params):
+        raise QueryError(f"{where}: parameter {parameter.name!r} is declared twice")
+    params.append(parameter)
+
+
+# --- parsing and safety -----------------------------------------------------------------------
+
+def _parse_sparql(text: str, source: str) -> Any:
+    """rdflib's parse tree of the query, or QueryError for updates and syntax errors."""
+    try:
+        return parseQuery(text)
+    except ParseBaseException as error:
+        _refuse_update(text, source)
+        raise QueryError(
+            f"{source}:{error.lineno}:{error.col}: SPARQL syntax error: "
+            f"{_one_line(error.msg)}; fix the query there"
+        ) from None
+    except Exception as error:  # rdflib raises plain exceptions, e.g. for unknown prefixes
+        _refuse_update(text, source)
+        raise QueryError(f"{source}: SPARQL error: {_one_line(str(error))}") from None
+
+
+def _refuse_update(text: str, source: str) -> None:
+    try:
+        update = parseUpdate(text)
+    except Exception:
+        return
+    operations = sorted({_camel_to_words(op.name) for op in update.get("request", [])})
+    raise QueryError(
+        f"{source}: refused: this is a SPARQL update ({', '.join(operations) or 'empty'}); "
+        "compact-kg runs read-only queries only"
+    )
+
+
+def _camel_to_words(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).upper()
+
+
+def _refuse_unsafe(tree: Any, source: str) -> None:
+    """Refuse SERVICE, FROM and FROM NAMED anywhere in the parse tree."""
+    for node in _walk(tree):
+        if not isinstance(node, CompValue):
+            continue
+        if node.name == "ServiceGraphPattern":
+            raise QueryError(
+                f"{source}: refused: SERVICE <{dict.get(node, 'term')}> would query another "
+                "server; compact-kg queries only its own graph"
+            )
+        if node.name == "DatasetClause":
+            clause = "FROM NAMED" if dict.get(node, "named") is not None else "FROM"
+            target = dict.get(node, "named") or dict.get(node, "default")
+            raise QueryError(
+                f"{source}: refused: {clause} <{target}> could load data from elsewhere; "
+                "remove the clause (the default graph is the whole dataset)"
+            )
+
+
+def _walk(tree: Any) -> Any:
+    """Every node of an rdflib SPARQL parse tree, depth first."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, CompValue):
+            stack.extend(dict.values(node))
+        elif isinstance(node, list | tuple) or type(node).__name__ == "ParseResults":
+            stack.extend(node)
+
+
+def _check_parameter_variables(tree: Any, params: tuple[Parameter, ...], source: str) -> None:
+    """Each ``?_x`` variable must be a declared parameter, and each parameter must be used."""
+    used = {str(node) for node in _walk(tree) if isinstance(node, Variable)}
+    declared = {p.variable for p in params}
+    for variable in sorted(v for v in used if v.startswith("_") and v not in declared):
+        raise QueryError(
+            f"{source}: the query uses ?{variable} but the header declares no parameter "
+            f"{variable[1:]!r}; add '#+ param: {variable[1:]} | type | default | description'"
+        )
+    for variable in sorted(declared - used):
+        raise QueryError(
+            f"{source}: parameter {variable[1:]!r} is declared but ?{variable} "
+            "is not used in the query"
+        )
+
+
+def _check_with_oxigraph(text: str, source: str) -> None:
+    """Parse with pyoxigraph too (lazily: nothing is evaluated on the empty store)."""
+    try:
+        pyoxigraph.Store().query(text)
+    except SyntaxError as error:
+        raise _oxigraph_syntax_error(str(error), source) from None
+
+
+def _oxigraph_syntax_error(message: str, source: str) -> QueryError:
+    match = _OX_ERROR_AT.match(message)
+    if match is None:
+        return QueryError(f"{source}: SPARQL syntax error: {_one_line(message)}")
+    line, column, reason = match.groups()
+    return QueryError(
+        f"{source}:{line}:{column}: SPARQL syntax error: {_one_line(reason)}; fix the query there"
+    )
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+# --- parameters -----------------------------------------------------------------------------------
+
+def parse_value(parameter: Parameter, value: object) -> Term:
+    """The RDF term for ``value`` given as ``parameter``, or ParameterError.
+
+    ``value`` is text (as typed on the command line) or a matching Python value
+    (int, Decimal, date, bool, an rdflib term).
+    """
+    text = _as_text(value)
+    parsers = {
+        "iri": _parse_iri, "string": Literal, "integer": _parse_integer,
+        "decimal": _parse_decimal, "date": _parse_date, "gYear": _parse_gyear,
+        "boolean": _parse_boolean,
+    }
+    try:
+        return parsers[parameter.type](text)
+    except ValueError:
+        noun, example = PARAMETER_TYPES[parameter.type]
+        raise ParameterError(
+            f"parameter {parameter.name!r} expects {noun} (e.g. {example}), got {_quote(text)}"
+        ) from None
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | Decimal | date):
+        return value.isoformat() if isinstance(value, date) else str(value)
+    return str(value)
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    shown = text if len(text) <= limit else text[: limit - 1] + "…"
+    return json.dumps(shown, ensure_ascii=False)
+
+
+def _parse_iri(text: str) -> URIRef:
+    if not text or any(char in _IRI_FORBIDDEN for char in text):
+        raise ValueError(text)
+    pyoxigraph.NamedNode(text)  # raises ValueError unless an absolute IRI
+    if ":" not in text:
+        raise ValueError(text)
+    return URIRef(text)
+
+
+def _typed(text: str, datatype: URIRef) -> Literal:
+    return Literal(text, datatype=datatype, normalize=False)
+
+
+def _parse_integer(text: str) -> Literal:
+    if not _INTEGER.fullmatch(text):
+        raise ValueError(text)
+    return _typed(str(int(text)), XSD.integer)
+
+
+def _parse_decimal(text: str) -> Literal:
+    if not _DECIMAL.fullmatch(text):
+        raise ValueError(text)
+    return _typed(text, XSD.decimal)
+
+
+def _parse_date(text: str) -> Literal:
+    if not _DATE.fullmatch(text):
+        raise ValueError(text)
+    date.fromisoformat(text)
+    return _typed(text, XSD.date)
+
+
+def _parse_gyear(text: str) -> Literal:
+    if not _GYEAR.fullmatch(text):
+        raise ValueError(text)
+    return _typed(text, XSD.gYear)
+
+
+def _parse_boolean(text: str) -> Literal:
+    canonical = {"true": "true", "1": "true", "false": "false", "0": "false"}.get(text)
+    if canonical is None:
+        raise ValueError(text)
+    return _typed(canonical, XSD.boolean)
+
+
+def bind_parameters(query: SavedQuery, values: Mapping[str, object] | None) -> dict[str, Term]:
+    """The RDF term of every parameter of ``query``, from ``values`` or the defaults.
+
+    Unknown names, missing required parameters and ill-typed values raise ParameterError.
+    """
+    values = dict(values or {})
+    for name in sorted(values):
+        if query.parameter(name) is None:
+            known = ", ".join(p.name for p in query.params)
+            offer = f"its parameters are: {known}" if known else "it takes no parameters"
+            raise ParameterError(f"query {query.name!r} has no parameter {name!r}; {offer}")
+    bound: dict[str, Term] = {}
+    for parameter in query.params:
+        if parameter.name in values:
+            bound[parameter.name] = parse_value(parameter, values[parameter.name])
+        elif parameter.default is not None:
+            bound[parameter.name] = parse_value(parameter, parameter.default)
+        else:
+            raise ParameterError(
+                f"query {query.name!r} needs parameter {parameter.name!r} "
+                f"({parameter.type}: {parameter.description}); "
+                f"pass --param {parameter.name}=VALUE"
+            )
+    return bound
+
+
+# --- running on the embedded store --------------------------------------------------------------
+
+def _coerce(query: SavedQuery | str) -> SavedQuery:
+    return query if isinstance(query, SavedQuery) else parse_query_text(query)
+
+
+def run_embedded(
+    query: SavedQuery | str,
+    store: pyoxigraph.Store,
+    params: Mapping[str, object] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> QueryResult:
+    """Run ``query`` on the in-memory ``store`` and return its complete result.
+
+    The query runs in a forked worker killed after ``timeout`` seconds
+    (QueryTimeoutError); ``timeout=None`` runs it in this process with no limit.
+    """
+    saved = _coerce(query)
+    text = bind_text(saved, bind_parameters(saved, params))
+
+    def evaluate() -> tuple[Any, ...]:
+        return _evaluate(store, text)
+
+    try:
+        raw = evaluate() if timeout is None else run_with_deadline(evaluate, timeout)
+    except DeadlinePassed:
+        raise QueryTimeoutError(
+            f"query {saved.name!r} ran past its {timeout:g} s limit and was stopped; "
+            "narrow it or raise --timeout"
+        ) from None
+    except ChildFailed as error:
+        raise _child_error(saved, error) from None
+    except SyntaxError as error:
+        raise _oxigraph_syntax_error(str(error), saved.source) from None
+    return _result_from_raw(raw)
+
+
+def _evaluate(store: pyoxigraph.Store, text: str) -> tuple[Any, ...]:
+    """Run the query and encode its whole result as marshal-able plain data."""
+    answer = store.query(text)
+    if isinstance(answer, pyoxigraph.QueryBoolean):
+        return ("ask", bool(answer))
+    if isinstance(answer, pyoxigraph.QueryTriples):
+        rows = [(_raw(t.subject), _raw(t.predicate), _raw(t.object)) for t in answer]
+        return ("graph", ["subject", "predicate", "object"], rows)
+    variables = answer.variables
+    rows = [tuple(_raw(solution[v]) for v in variables) for solution in answer]
+    return ("select", [v.value for v in variables], rows)
+
+
+def _raw(term: Any) -> RawTerm:
+    if term is None:
+        return None
+    if isinstance(term, pyoxigraph.NamedNode):
+        return ("iri", term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return ("bnode", term.value)
+    if isinstance(term, pyoxigraph.Literal):
+        return ("literal", term.value, term.datatype.value, term.language or "")
+    raise TypeError(f"triple terms are not supported in results ({term})")
+
+
+def _result_from_raw(raw: tuple[Any, ...]) -> QueryResult:
+    if raw[0] == "ask":
+        return QueryResult(variables=[], kind="ask", boolean=raw[1])
+    rows = [tuple(term_from_raw(term) for term in row) for row in raw[2]]
+    return QueryResult(variables=list(raw[1]), rows=rows, kind=raw[0])
+
+
+def _child_error(query: SavedQuery, error: ChildFailed) -> QueryError:
+    if error.kind == "SyntaxError":
+        return _oxigraph_syntax_error(str(error), query.source)
+    if error.kind == "MemoryError":
+        return QueryError(f"query {query.name!r} ran out of memory and was stopped; narrow it")
+    return QueryError(f"query {query.name!r} failed: {_one_line(str(error))}")
+
+
+# --- running remotely -----------------------------------------------------------------------------
+
+def run_remote(
+    query: SavedQuery | str,
+    endpoint_url: str,
+    timeout: float = DEFAULT_TIMEOUT,
+    params: Mapping[str, object] | None = None,
+) -> QueryResult:
+    """Run ``query`` on a remote SPARQL 1.1 endpoint and return its complete result.
+
+    ``endpoint_url`` is the query URL, or an Oxigraph server's base URL
+    (``http://HOST:PORT``, which means ``http://HOST:PORT/query``). Parameters are bound
+    with a VALUES block (:func:`bind_text`), as on the embedded store. Raises EndpointError
+    when the server cannot be reached or answers with an error, QueryTimeoutError after
+    ``timeout``.
+    """
+    from compact_kg import endpoint
+
+    saved = _coerce(query)
+    text = bind_text(saved, bind_parameters(saved, params))
+    raw = endpoint.query_remote(text, endpoint_url, timeout, saved.form, saved.name)
+    return _result_from_raw(raw)
+
+
+def bind_text(query: SavedQuery, terms: Mapping[str, Term]) -> str:
+    """The query text with ``terms`` bound by a VALUES block opening its WHERE clause.
+
+    The same text runs on the embedded store and on remote endpoints, so both give the same
+    answer. (pyoxigraph's own ``substitutions`` were not used: in 0.5 they refuse a
+    variable that is not projected, such as ``?_type`` in a COUNT ... GROUP BY query.)
+    The block is tried after each ``{`` in turn; a placement is accepted only when the
+    rewritten text parses to the original parse tree plus exactly this VALUES block
+    holding exactly these terms, so a value can never change the query's structure.
+    """
+    if not terms:
+        return query.text
+    for name, term in terms.items():
+        if isinstance(term, Literal) and re.search(r"\\[uU]", str(term)):
+            raise ParameterError(
+                f"parameter {name!r}: a value containing '\\u' is refused, as SPARQL parsers "
+                "read it differently (some expand it before parsing); leave out the backslash"
+            )
+    names = sorted(terms)
+    block = (
+        f" VALUES ({' '.join(f'?_{n}' for n in names)}) "
+        f"{{ ({' '.join(_sparql_term(terms[n]) for n in names)}) }} "
+    )
+    original = _canonical(_tree_of(query))
+    expected = [terms[n] for n in names]
+    for index, char in enumerate(query.text):
+        if char == "{":
+            candidate = query.text[: index + 1] + block + query.text[index + 1 :]
+            if _is_same_query_plus_values(candidate, original, names, expected):
+                return candidate
+    raise QueryError(
+        f"{query.source}: cannot bind the parameters safely: no VALUES block opening the "
+        "WHERE clause parses back to this query with exactly these values "
+        "(is the WHERE clause a bare sub-SELECT? wrap it in braces)"
+    )
+
+
+def _tree_of(query: SavedQuery) -> Any:
+    return query._tree if query._tree is not None else parseQuery(query.text)
+
+
+def _is_same_query_plus_values(
+    candidate: str, original: Any, names: list[str], expected: list[Term]
+) -> bool:
+    try:
+        tree = parseQuery(candidate)
+    except Exception:
+        return False
+    where = dict.get(tree[1], "where")
+    parts = dict.get(where, "part") if isinstance(where, CompValue) else None
+    if not parts or not isinstance(parts[0], CompValue) or parts[0].name != "InlineData":
+        return False
+    values = parts[0]
+    if [str(v) for v in dict.get(values, "var", [])] != [f"_{n}" for n in names]:
+        return False
+    rows = list(dict.get(values, "value", []))
+    if len(rows) != 1 or [_inline_term(v) for v in rows[0]] != [_key(t) for t in expected]:
+        return False
+    del parts[0]
+    if not parts:
+        dict.pop(where, "part")
+    return _canonical(tree) == original
+
+
+def _inline_term(value: Any) -> tuple[str, ...]:
+    if isinstance(value, URIRef):
+        return ("iri", str(value))
+    if isinstance(value, CompValue) and value.name == "literal":
+        datatype = dict.get(value, "datatype")
+        return ("literal", str(dict.get(value, "string")),
+                str(datatype) if datatype is not None else "", str(dict.get(value, "lang") or ""))
+    return ("other", repr(value))
+
+
+def _key(term: Term) -> tuple[str, ...]:
+    if isinstance(term, URIRef):
+        return ("iri", str(term))
+    datatype = "" if term.datatype is None else str(term.datatype)
+    return ("literal", str(term), datatype, term.language or "")
+
+
+def _canonical(node: Any) -> Any:
+    """A parse tree as nested tuples, comparable with ``==``."""
+    if isinstance(node, CompValue):
+        return (node.name, tuple((k, _canonical(v)) for k, v in dict.items(node)))
+    if isinstance(node, list | tuple) or type(node).__name__ == "ParseResults":
+        return tuple(_canonical(item) for item in node)
+    if isinstance(node, Literal):
+        return ("literal", str(node), str(node.datatype or ""), node.language or "")
+    return node
+
+
+def _sparql_term(term: Term) -> str:
+    """``term`` in SPARQL syntax; literals always as short strings with escapes."""
+    if isinstance(term, URIRef):
+        return f"<{_parse_iri(str(term))}>"
+    escaped = "".join(_ESCAPES.get(char, char) for char in str(term))
+    if term.language:
+        return f'"{escaped}"@{term.language}'
+    if term.datatype is not None:
+        return f'"{escaped}"^^<{_parse_iri(str(term.datatype))}>'
+    return f'"{escaped}"'
+
+
+# --- either ---------------------------------------------------------------------------------------
+
+def run_query(
+    query: SavedQuery | str,
+    *,
+    store: pyoxigraph.Store | None = None,
+    endpoint_url: str | None = None,
+    params: Mapping[str, object] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> QueryResult:
+    """Run ``query`` on ``store`` or, when ``endpoint_url`` is given, on that endpoint."""
+    if endpoint_url is not None:
+        return run_remote(query, endpoint_url, timeout, params)
+    if store is None:
+        raise QueryError("run_query needs a store or an endpoint_url")
+    return run_embedded(query, store, params, timeout)

@@ -1,0 +1,210 @@
+"""Query results in one representation, whichever store produced them, and their formats.
+
+A :class:`QueryResult` holds rdflib terms: :class:`~rdflib.URIRef` for IRIs,
+:class:`~rdflib.BNode` for blank nodes and :class:`~rdflib.Literal` built with
+``normalize=False``, so the lexical form is kept exactly as the store returned it.
+Plain literals and ``xsd:string`` literals are both stored without a datatype, as RDF 1.1
+says they are the same. Rows from the embedded store and from a remote Oxigraph server
+therefore compare equal; :meth:`QueryResult.multiset` compares them ignoring row order
+and blank-node labels.
+
+Formats (:func:`format_result`): ``table`` (aligned plain text), ``csv`` and ``tsv``
+(SPARQL 1.1 CSV/TSV results) and ``json`` (SPARQL 1.1 JSON results).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal as TypingLiteral
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+__all__ = [
+    "FORMATS",
+    "QueryResult",
+    "RawTerm",
+    "Term",
+    "format_result",
+    "term_from_raw",
+]
+
+Term = URIRef | BNode | Literal
+"""One RDF term of a result row."""
+
+RawTerm = tuple[str, ...] | None
+"""A term as plain strings, cheap to send between processes:
+``("iri", value)``, ``("bnode", id)``, ``("literal", lexical, datatype, language)``
+with ``""`` for a missing datatype or language; ``None`` when unbound."""
+
+ResultKind = TypingLiteral["select", "ask", "graph"]
+
+FORMATS = ("table", "csv", "tsv", "json")
+
+_XSD_STRING = str(XSD.string)
+_LANG_STRING = str(RDF.langString)
+_BNODE_PLACEHOLDER = BNode("b")
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The complete result of one query (never truncated).
+
+    ``kind`` is ``"select"`` (``variables`` and ``rows``), ``"ask"`` (``boolean``; no rows)
+    or ``"graph"`` for CONSTRUCT/DESCRIBE (rows of ``subject``, ``predicate``, ``object``).
+    """
+
+    variables: list[str]
+    rows: list[tuple[Term | None, ...]] = field(default_factory=list)
+    kind: ResultKind = "select"
+    boolean: bool | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def multiset(self) -> Counter[tuple[Term | None, ...]]:
+        """The rows as a multiset, every blank node replaced by one placeholder.
+
+        Two results with the same rows in any order, and blank nodes labelled differently,
+        have equal multisets.
+        """
+        return Counter(
+            tuple(_BNODE_PLACEHOLDER if isinstance(t, BNode) else t for t in row)
+            for row in self.rows
+        )
+
+    def as_dicts(self) -> list[dict[str, Term]]:
+        """The rows as dictionaries from variable name to term, unbound variables left out."""
+        return [
+            {name: term for name, term in zip(self.variables, row, strict=True) if term is not None}
+            for row in self.rows
+        ]
+
+
+def term_from_raw(raw: RawTerm) -> Term | None:
+    """The rdflib term for a :data:`RawTerm`."""
+    if raw is None:
+        return None
+    kind = raw[0]
+    if kind == "iri":
+        return URIRef(raw[1])
+    if kind == "bnode":
+        return BNode(raw[1])
+    lexical, datatype, language = raw[1], raw[2], raw[3]
+    if language:
+        return Literal(lexical, lang=language, normalize=False)
+    if datatype and datatype not in (_XSD_STRING, _LANG_STRING):
+        return Literal(lexical, datatype=URIRef(datatype), normalize=False)
+    return Literal(lexical, normalize=False)
+
+
+def format_result(result: QueryResult, fmt: str = "table") -> str:
+    """``result`` as text in ``fmt``: one of :data:`FORMATS`."""
+    formatters = {"table": _table, "csv": _csv, "tsv": _tsv, "json": _json}
+    if fmt not in formatters:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return formatters[fmt](result)
+
+
+# --- table --------------------------------------------------------------------------------
+
+def _table(result: QueryResult) -> str:
+    if result.kind == "ask":
+        return "true\n" if result.boolean else "false\n"
+    header = list(result.variables)
+    body = [[_plain(term) for term in row] for row in result.rows]
+    widths = [len(name) for name in header]
+    for row in body:
+        widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
+    lines = [_line(header, widths), _line(["-" * w for w in widths], widths)]
+    lines += [_line(row, widths) for row in body]
+    noun = "row" if len(body) == 1 else "rows"
+    lines.append(f"({len(body)} {noun})")
+    return "\n".join(lines) + "\n"
+
+
+def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+
+def _plain(term: Term | None) -> str:
+    """A term as one line of text for a table cell."""
+    if term is None:
+        return ""
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    if isinstance(term, Literal):
+        text = str(term)
+        return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+    return str(term)
+
+
+# --- CSV and TSV ----------------------------------------------------------------------------
+
+def _csv(result: QueryResult) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    if result.kind == "ask":
+        writer.writerow(["boolean"])
+        writer.writerow(["true" if result.boolean else "false"])
+        return out.getvalue()
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow([_csv_cell(term) for term in row])
+    return out.getvalue()
+
+
+def _csv_cell(term: Term | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def _tsv(result: QueryResult) -> str:
+    if result.kind == "ask":
+        return "?boolean\n" + ("true" if result.boolean else "false") + "\n"
+    lines = ["\t".join(f"?{name}" for name in result.variables)]
+    lines += ["\t".join(_tsv_cell(term) for term in row) for row in result.rows]
+    return "\n".join(lines) + "\n"
+
+
+def _tsv_cell(term: Term | None) -> str:
+    if term is None:
+        return ""
+    text = term.n3()
+    return text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+def _json(result: QueryResult) -> str:
+    if result.kind == "ask":
+        document: dict[str, object] = {"head": {}, "boolean": bool(result.boolean)}
+    else:
+        bindings = [
+            {name: _json_term(term) for name, term in zip(result.variables, row, strict=True)
+             if term is not None}
+            for row in result.rows
+        ]
+        document = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _json_term(term: Term) -> dict[str, str]:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    encoded = {"type": "literal", "value": str(term)}
+    if term.language:
+        encoded["xml:lang"] = term.language
+    elif term.datatype is not None:
+        encoded["datatype"] = str(term.datatype)
+    return encoded

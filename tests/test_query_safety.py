@@ -1,0 +1,161 @@
+"""Refused query forms: nothing leaves the machine, no update runs, nothing runs forever."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from compact_kg._deadline import DeadlinePassed, run_with_deadline
+from compact_kg.errors import QueryError, QueryTimeoutError
+from compact_kg.queries import parse_query_text, run_embedded
+
+
+class Listener:
+    """A loopback TCP listener that counts the connections it receives."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.socket.settimeout(0.1)
+        self.port = self.socket.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            connection.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.socket.close()
+
+
+@pytest.fixture
+def listener():
+    server = Listener()
+    yield server
+    server.close()
+
+
+def refused_queries(port: int) -> dict[str, str]:
+    here = f"http://127.0.0.1:{port}/sparql"
+    return {
+        "service": f"SELECT * WHERE {{ SERVICE <{here}> {{ ?s ?p ?o }} }}",
+        "silent service": f"SELECT * WHERE {{ SERVICE SILENT <{here}> {{ ?s ?p ?o }} }}",
+        "service in exists": f"ASK {{ FILTER EXISTS {{ SERVICE <{here}> {{ ?s ?p ?o }} }} }}",
+        "escaped service": f"SELECT * WHERE {{ \\u0053ERVICE <{here}> {{ ?s ?p ?o }} }}",
+        "from": "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
+        "from remote": f"SELECT * FROM <{here}> WHERE {{ ?s ?p ?o }}",
+        "from named": f"SELECT * FROM NAMED <{here}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        "load": f"LOAD <{here}>",
+        "insert": "INSERT DATA { <http://a> <http://b> <http://c> }",
+        "delete where": "DELETE WHERE { ?s ?p ?o }",
+        "clear": "CLEAR ALL",
+        "drop": "DROP DEFAULT",
+        "create": "CREATE GRAPH <http://g>",
+    }
+
+
+def test_the_listener_would_see_an_unchecked_service_call(listener: Listener):
+    """The control: pyoxigraph on its own does call out for SERVICE."""
+    store = pyoxigraph.Store()
+    query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/sparql> {{ ?s ?p ?o }} }}"
+    with contextlib.suppress(Exception):  # the listener hangs up: an error or a timeout
+        run_with_deadline(lambda: list(store.query(query)), timeout=2)
+    time.sleep(0.2)
+    assert listener.connections >= 1
+
+
+@pytest.mark.parametrize(
+    "form",
+    ["service", "silent service", "service in exists", "escaped service", "from", "from remote",
+     "from named", "load", "insert", "delete where", "clear", "drop", "create"],
+)
+def test_refused_forms_never_connect(listener: Listener, store, form: str):
+    text = refused_queries(listener.port)[form]
+    with pytest.raises(QueryError, match=r"refused|syntax error"):
+        run_embedded(text, store)
+    time.sleep(0.05)
+    assert listener.connections == 0
+
+
+def test_refusal_messages_are_clear():
+    with pytest.raises(QueryError, match=r"refused: SERVICE <http://x/> would query another"):
+        parse_query_text("SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }")
+    with pytest.raises(QueryError, match=r"refused: FROM NAMED <http://g>"):
+        parse_query_text("SELECT * FROM NAMED <http://g> WHERE { ?s ?p ?o }")
+    with pytest.raises(QueryError, match=r"refused: this is a SPARQL update \(LOAD\)"):
+        parse_query_text("LOAD <http://x/>")
+    with pytest.raises(QueryError, match=r"update \(DELETE WHERE, INSERT DATA\)"):
+        parse_query_text(
+            "INSERT DATA { <http://a> <http://b> <http://c> } ; DELETE WHERE { ?s ?p ?o }"
+        )
+
+
+def _children() -> set[int]:
+    pids: set[int] = set()
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        children = (task / "children").read_text().split()
+        pids.update(int(pid) for pid in children)
+    return pids
+
+
+@pytest.fixture(scope="module")
+def big_store() -> pyoxigraph.Store:
+    store = pyoxigraph.Store()
+    for index in range(3000):
+        store.add(pyoxigraph.Quad(
+            pyoxigraph.NamedNode(f"http://example.org/s{index}"),
+            pyoxigraph.NamedNode(f"http://example.org/p{index % 7}"),
+            pyoxigraph.Literal(f"value {index}"),
+        ))
+    return store
+
+
+CARTESIAN = ("SELECT ?a ?b ?c ?d ?e WHERE "
+             "{ ?a ?p1 ?o1 . ?b ?p2 ?o2 . ?c ?p3 ?o3 . ?d ?p4 ?o4 . ?e ?p5 ?o5 }")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+@pytest.mark.parametrize(
+    "text", [CARTESIAN, CARTESIAN.replace("?a ?b ?c ?d ?e", "(COUNT(*) AS ?n)")]
+)
+def test_pathological_query_is_stopped_and_its_worker_is_gone(big_store, text: str):
+    before = _children()
+    started = time.monotonic()
+    with pytest.raises(QueryTimeoutError, match=r"ran past its 2 s limit and was stopped"):
+        run_embedded(parse_query_text(text, name="cartesian"), big_store, timeout=2)
+    elapsed = time.monotonic() - started
+    assert 1.9 <= elapsed < 4
+    assert _children() == before
+
+
+def test_worker_errors_and_deaths_are_reported():
+    with pytest.raises(DeadlinePassed):
+        run_with_deadline(lambda: time.sleep(10), timeout=0.2)
+    assert run_with_deadline(lambda: [("iri", "x")] * 3, timeout=5) == [("iri", "x")] * 3
+    with pytest.raises(Exception, match="died"):
+        run_with_deadline(lambda: os.kill(os.getpid(), 9), timeout=5)
+
+
+def test_fast_queries_pay_little_for_the_worker(store):
+    query = parse_query_text("SELECT ?s WHERE { ?s ?p ?o } LIMIT 3")
+    run_embedded(query, store)
+    started = time.perf_counter()
+    for _ in range(20):
+        run_embedded(query, store)
+    assert (time.perf_counter() - started) / 20 < 0.1
