@@ -695,8 +695,13 @@ class _Converter:
             self._declare(row, "source", "ID", prefix_area=False)
         for row in rows["organisations.csv"]:
             existing = self._organisation_by_label(row.get("Name"))
-            if existing is not None and not row.get("ID"):
+            slug_iri = ID["organisation/" + slugify(row.get("ID") or row.get("Name"))]
+            if existing is None and self.context.knows(slug_iri):
+                existing = slug_iri  # already in the dataset under this identifier: link it
+            if existing is not None:
                 self.local["organisation"][row.get("Name").casefold()] = existing
+                if row.get("ID"):
+                    self.local["organisation"][row.get("ID").casefold()] = existing
             else:
                 self._declare(row, "organisation", "Name", prefix_area=False)
         for row in rows["mechanisms.csv"]:
@@ -1009,7 +1014,8 @@ class _Converter:
             self.add(row, "Indicator", meas, RDFS.label, Literal(
                 f"{self.area_name}: {name}, {date_text}", lang=_LANG))
             self.add(row, "Indicator", meas, CKG.indicator, ind)
-            if about is not None:
+            if about is not None and not self.context.knows(about):
+                # (a thing of the dataset is not described again; the indicator names it)
                 self.add(row, "About", about, CKG.measurement, meas)
             if date_lit is not None:
                 self.add(row, "Date", meas, CKG.date, date_lit)
