@@ -228,10 +228,9 @@ def _guarded(action: str, function: object, *args: object, **kwargs: object) -> 
 
 
 def _all_in_data_dir(paths: list, data_dir: str | None) -> bool:
-    from compact_kg.paths import default_paths
+    from pathlib import Path
 
-    root = (default_paths().data_dir if data_dir is None else __import__("pathlib").Path(
-        data_dir)).resolve()
+    root = (_project_paths().data_dir if data_dir is None else Path(data_dir)).resolve()
     for path in paths:
         resolved = path.resolve()
         if path.is_dir() or path.suffix.lower() != ".ttl" or not resolved.is_relative_to(root):
@@ -248,7 +247,7 @@ def _validate_submissions_command(paths: tuple[str, ...], fmt: str, data_dir: st
         _fail(CompactKGError("--format turtle is for dataset files; for submissions use text, "
                              "json or sarif"))
     checks = _guarded("validating", validate_submissions, [Path(p) for p in paths],
-                      data_dir=Path(data_dir) if data_dir else None)
+                      _project_paths(), data_dir=Path(data_dir) if data_dir else None)
     click.echo(_guarded("writing the report", format_check, checks, fmt), nl=False)
     sys.exit(EXIT_OK if all(c.conforms for c in checks) else EXIT_NONCONFORMANT)
 
@@ -273,10 +272,9 @@ def new_case_study_command(area: str | None, out: str | None, year: int | None) 
     from pathlib import Path
 
     from compact_kg.context import DatasetContext
-    from compact_kg.paths import default_paths
     from compact_kg.templates import case_study_template
 
-    context = _guarded("reading the dataset", DatasetContext.load, default_paths())
+    context = _guarded("reading the dataset", DatasetContext.load, _project_paths())
     text = _guarded("writing the skeleton", case_study_template, context, area, year)
     if out is None:
         click.echo(text, nl=False)
@@ -300,9 +298,8 @@ def new_form_command(folder: str) -> None:
 
     from compact_kg.context import DatasetContext
     from compact_kg.forms import write_form
-    from compact_kg.paths import default_paths
 
-    context = _guarded("reading the dataset", DatasetContext.load, default_paths())
+    context = _guarded("reading the dataset", DatasetContext.load, _project_paths())
     written = _guarded("writing the form", write_form, Path(folder), context)
     for path in written:  # type: ignore[union-attr]
         click.echo(f"Wrote {path}")
@@ -329,6 +326,7 @@ def convert_command(form_dir: str, out: str, data_dir: str | None) -> None:
     if target.exists():
         _fail(CompactKGError(f"{target}: the file already exists; choose another name"))
     check, written = _guarded("converting the form", convert_and_check, Path(form_dir), target,
+                              _project_paths(),
                               data_dir=Path(data_dir) if data_dir else None)  # type: ignore[misc]
     click.echo(_guarded("writing the report", format_check, [check], "text"), nl=False)
     if written:
@@ -359,14 +357,17 @@ def submit_command(submission: str, data_dir: str | None) -> None:
         pause = float(os.environ.get(_PAUSE_ENV, "0") or 0)
     except ValueError:
         pause = 0.0
-    result = _guarded("submitting", submit, Path(submission),
+    result = _guarded("submitting", submit, Path(submission), _project_paths(),
                       data_dir=Path(data_dir) if data_dir else None, pause_before_rename=pause)
     click.echo(_guarded("writing the report", format_check, [result.check], "text"),  # type: ignore[union-attr]
                nl=False)
     if result.stored is None:  # type: ignore[union-attr]
         click.echo("Not submitted: fix the violations above, then submit again.")
         sys.exit(EXIT_NONCONFORMANT)
-    click.echo(f"Submitted: wrote {result.stored}")  # type: ignore[union-attr]
+    stored = result.stored  # type: ignore[union-attr]
+    if stored.is_relative_to(Path.cwd()):
+        stored = stored.relative_to(Path.cwd())
+    click.echo(f"Submitted: wrote {stored}")
     for name, count in result.counts.items():  # type: ignore[union-attr]
         click.echo(f"  {count} x {name}")
     for iri in result.case_studies:  # type: ignore[union-attr]

@@ -263,6 +263,17 @@ class DatasetContext:
         quads = self._data_quads(area, CKG.governedBy)
         return URIRef(quads[0].object.value) if quads else None
 
+    def organisations_in(self, area: URIRef) -> list[tuple[URIRef, str]]:
+        """(IRI, label) of the organisations of the data that work in or govern ``area``."""
+        rows = self._data_select(
+            "SELECT DISTINCT ?o (SAMPLE(?l) AS ?label) WHERE { "
+            "{ ?o <" + str(CKG.operatesIn) + "> <" + str(area) + "> } UNION "
+            "{ ?o <" + str(CKG.governs) + "> <" + str(area) + "> } "
+            "OPTIONAL { ?o <" + str(RDFS.label) + "> ?l } } GROUP BY ?o")
+        found = [(URIRef(row["o"].value), row["label"].value if row["label"] else "")
+                 for row in rows]
+        return sorted(found, key=lambda item: str(item[0]))
+
     def find_area(self, name: str) -> URIRef:
         """The area called ``name`` (label or slug, any case); InputError with suggestions."""
         wanted = " ".join(name.split()).casefold()

@@ -102,6 +102,12 @@ def case_study_template(context: DatasetContext, area: str | None = None,
 
     known_areas = ", ".join(label for _, label in context.areas())
     regions = ", ".join(curie(i) for i, _ in context.instances(CKG.Region))
+    known_orgs = "".join(
+        f"\n#   {curie(iri):<52} {label}" for iri, label in context.organisations_in(area_iri)
+    ) if not new_area else ""
+    if known_orgs:
+        known_orgs = ("\n# Organisations of this area already in the dataset: refer to them by "
+                      "these identifiers\n# and do not describe them again:" + known_orgs)
     locators = [iri for iri, _ in context.instances(CKG.SourceLocator)
                 if str(iri).endswith("-" + area_slug)] if not new_area else []
 
@@ -203,7 +209,7 @@ cs:{cs_slug} a ckg:CaseStudy ;
 # The council{'' if new_area else f' ({curie(council)})'} is already described.
 # Its kind: ckg:CouncilForVoluntaryService (a CVS), ckg:InfrastructureBody (another body that
 # supports local groups), ckg:VoluntaryOrganisation (a charity or community group), ckg:Network,
-# ckg:Partnership, ckg:PrimaryCareTrust, ckg:PoliceService, ckg:FireAndRescueService.
+# ckg:Partnership, ckg:PrimaryCareTrust, ckg:PoliceService, ckg:FireAndRescueService.{known_orgs}
 # ---------------------------------------------------------------------------------------------
 {cvs} a ckg:CouncilForVoluntaryService ;
     rdfs:label "{PLACEHOLDER} name of the organisation"@en-GB ;
