@@ -313,17 +313,16 @@ def _decode(path: Path, data: bytes) -> str:
     if not data:
         raise InputError("the file is empty", path=path, hint="Put RDF statements in it.")
     nul = data.find(b"\x00")
+    if nul >= 0:
+        _fail_at_byte(path, data, nul, is_nul=True)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        bad = exc.start if nul < 0 else min(nul, exc.start)
-        _fail_at_byte(path, data, bad, nul == bad)
-    if nul >= 0:
-        _fail_at_byte(path, data, nul, True)
+        _fail_at_byte(path, data, exc.start, is_nul=False)
     return text.removeprefix("\ufeff")
 
 
-def _fail_at_byte(path: Path, data: bytes, offset: int, is_nul: bool) -> NoReturn:
+def _fail_at_byte(path: Path, data: bytes, offset: int, *, is_nul: bool) -> NoReturn:
     line_start = data.rfind(b"\n", 0, offset) + 1
     line = data.count(b"\n", 0, offset) + 1
     column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
@@ -1025,7 +1024,12 @@ def _serialise_turtle(graph: Graph) -> bytes:
             "Pass a plain rdflib.Graph."
         )
     buffer = _Buffer()
-    _LosslessTurtleSerializer(graph).serialize(buffer, encoding="utf-8")
+    try:
+        _LosslessTurtleSerializer(graph).serialize(buffer, encoding="utf-8")
+    except Exception as exc:  # rdflib raises bare Exception for unserialisable terms
+        raise CompactKGError(
+            f"cannot write the graph as Turtle ({exc}). Fix the offending term."
+        ) from exc
     return buffer.getvalue()
 
 
@@ -1058,14 +1062,20 @@ def _write_synced(handle: IO[bytes], data: bytes) -> None:
     os.fsync(handle.fileno())
 
 
-def _verify_written(temp: Path, graph: Graph, size: int) -> None:
+def _verify_written(temp: Path, target: Path, graph: Graph, size: int) -> None:
     """Re-read what reached the disk and check it is the same graph."""
-    again = read_rdf(
-        temp, format="turtle", max_bytes=size, max_literal_bytes=size, max_depth=100_000
-    )
+    try:
+        again = read_rdf(
+            temp, format="turtle", max_bytes=size, max_literal_bytes=size, max_depth=100_000
+        )
+    except InputError as exc:
+        raise CompactKGError(
+            f"{target}: the Turtle written for this graph does not read back "
+            f"({exc.reason}). The original file is unchanged; fix the offending term."
+        ) from exc
     if not isomorphic(again, graph):
         raise CompactKGError(
-            f"{temp}: the written Turtle does not read back as the same graph. "
+            f"{target}: the written Turtle does not read back as the same graph. "
             "The original file is unchanged; report this as a bug."
         )
 
@@ -1076,7 +1086,7 @@ def write_turtle_atomic(graph: Graph, path: str | os.PathLike[str]) -> None:
     The Turtle goes to a temporary file in the same folder, is flushed and fsynced, read
     back and checked isomorphic to ``graph``, and only then moved over ``path`` with
     ``os.replace``. On any failure ``path`` is untouched, the temporary file is removed
-    and :class:`CompactKGError` (or the :class:`InputError` from re-reading) is raised.
+    and :class:`CompactKGError` is raised.
     Literals keep their lexical form. An existing file's permission bits are kept.
     """
     target = Path(path)
@@ -1092,7 +1102,7 @@ def write_turtle_atomic(graph: Graph, path: str | os.PathLike[str]) -> None:
         mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644
         temp.chmod(mode)
         if len(graph):
-            _verify_written(temp, graph, len(data))
+            _verify_written(temp, target, graph, len(data))
         temp.replace(target)
     except BaseException as exc:
         temp.unlink(missing_ok=True)
