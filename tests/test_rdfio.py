@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 import rdflib
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib import namespace as rns
 from rdflib.compare import isomorphic
@@ -694,6 +696,31 @@ def test_write_turtle_atomic_writes_an_empty_graph_readably(tmp_path: Path) -> N
     target = tmp_path / "empty.ttl"
     write_turtle_atomic(Graph(), target)
     assert len(read_rdf(target)) == 0
+
+
+# ------------------------------------------------------------------------------------------
+# Property: whatever the bytes, the door raises only InputError
+# ------------------------------------------------------------------------------------------
+
+_RDFISH = st.text(alphabet="<>[](){}\"'#@:;,._^\\ \nabex0123\u00e9\x00", max_size=200)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=_RDFISH, suffix=st.sampled_from(sorted(rdfio.SUFFIXES)))
+def test_any_text_gives_a_graph_or_an_input_error(tmp_path: Path, text: str, suffix: str) -> None:
+    path = tmp_path / f"fuzz{suffix}"
+    path.write_bytes(text.encode("utf-8"))
+    with contextlib.suppress(InputError):
+        assert isinstance(read_rdf(path, max_depth=8), Graph)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=_RDFISH)
+def test_source_map_never_fails(text: str) -> None:
+    smap = SourceMap.from_bytes(text.encode("utf-8"), "turtle")
+    assert all(line >= 1 and column >= 1 for line, column in smap.subjects.values())
 
 
 def test_public_names() -> None:

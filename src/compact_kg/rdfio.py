@@ -186,7 +186,10 @@ def _open_is_allowed(policies: tuple[frozenset[str], ...], args: tuple[Any, ...]
     target, mode, flags = (*tuple(args), None, None, None)[:3]
     if isinstance(target, int):
         return True  # an already-open descriptor
-    real = os.path.realpath(os.fsdecode(target))
+    try:
+        real = os.path.realpath(os.fsdecode(target))
+    except (TypeError, ValueError):
+        return False
     writing = bool((flags or 0) & _WRITE_FLAGS) or any(c in (mode or "") for c in "wax+")
     if not writing and all(real in allowed for allowed in policies):
         return True
@@ -645,6 +648,8 @@ class _Converter:
         if isinstance(term, ox.NamedNode):
             iri = self._iris.get(term.value)
             if iri is None:
+                if not _IRI_OK.fullmatch(term.value):
+                    _term_error(self._src.path, f"{term.value[:60]!r} is not a valid absolute IRI")
                 iri = self._iris[term.value] = URIRef(term.value)
             return iri
         if isinstance(term, ox.BlankNode):
@@ -686,24 +691,14 @@ def _to_rdflib(src: _Source, quads: Iterable[ox.Quad]) -> Graph:
                 path=src.path,
                 hint="Give a single graph (Turtle, N-Triples, JSON-LD or RDF/XML).",
             )
-        add((convert(quad.subject), convert(quad.predicate), convert(quad.object)))
+        subject, predicate = quad.subject, quad.predicate
+        # pyoxigraph already refuses these; checked again because rdflib would accept them
+        if isinstance(subject, ox.Literal):
+            _term_error(src.path, f"the literal {subject.value[:60]!r} is used as a subject")
+        if not isinstance(predicate, ox.NamedNode):
+            _term_error(src.path, f"the predicate {predicate} is not an IRI")
+        add((convert(subject), convert(predicate), convert(quad.object)))
     return graph
-
-
-def _check_terms(path: Path, graph: Graph) -> None:
-    """Refuse terms rdflib accepts but that break serialisation or JSON-LD later."""
-    checked: set[URIRef] = set()
-    for triple in graph:
-        subject, predicate, _ = triple
-        if isinstance(subject, Literal):
-            _term_error(path, f"the literal {subject!r} is used as a subject")
-        if not isinstance(predicate, URIRef):
-            _term_error(path, f"the predicate {predicate!r} is not an IRI")
-        for term in triple:
-            if isinstance(term, URIRef) and term not in checked:
-                if not _IRI_OK.fullmatch(term):
-                    _term_error(path, f"{str(term)[:60]!r} is not a valid absolute IRI")
-                checked.add(term)
 
 
 def _term_error(path: Path, reason: str) -> NoReturn:
@@ -751,7 +746,6 @@ def read_rdf(
                 path=file,
                 hint="Flatten the nested structure.",
             ) from exc
-    _check_terms(file, graph)
     return graph
 
 
@@ -858,17 +852,18 @@ class _SourceMapBuilder:
         return urljoin(self.base, iri) if self.base else iri
 
     def _node(self, kind: str, lexeme: str) -> Node | None:
-        if kind == "iri":
-            return URIRef(self._iri(lexeme))
-        if kind == "pname":
-            prefix, _, local = lexeme.partition(":")
-            namespace = self.prefixes.get(prefix)
-            if namespace is None:
-                return None
-            return URIRef(namespace + _LOCAL_ESCAPE.sub(lambda m: m.group()[1:], local))
+        """The IRI a term token stands for; None for blank nodes, literals and junk."""
         if kind == "word" and lexeme == "a":
             return RDF.type
-        return None  # blank node labels and literals: not mappable to the parsed graph
+        iri: str | None = None
+        if kind == "iri":
+            iri = self._iri(lexeme)
+        elif kind == "pname":
+            prefix, _, local = lexeme.partition(":")
+            namespace = self.prefixes.get(prefix)
+            if namespace is not None:
+                iri = namespace + _LOCAL_ESCAPE.sub(lambda m: m.group()[1:], local)
+        return URIRef(iri) if iri is not None and _IRI_OK.fullmatch(iri) else None
 
     def _term(self, kind: str, lexeme: str, offset: int) -> None:
         frame = self.stack[-1]
