@@ -186,7 +186,10 @@ def _open_is_allowed(policies: tuple[frozenset[str], ...], args: tuple[Any, ...]
     target, mode, flags = (*tuple(args), None, None, None)[:3]
     if isinstance(target, int):
         return True  # an already-open descriptor
-    real = os.path.realpath(os.fsdecode(target))
+    try:
+        real = os.path.realpath(os.fsdecode(target))
+    except (TypeError, ValueError):
+        return False
     writing = bool((flags or 0) & _WRITE_FLAGS) or any(c in (mode or "") for c in "wax+")
     if not writing and all(real in allowed for allowed in policies):
         return True
@@ -313,17 +316,16 @@ def _decode(path: Path, data: bytes) -> str:
     if not data:
         raise InputError("the file is empty", path=path, hint="Put RDF statements in it.")
     nul = data.find(b"\x00")
+    if nul >= 0:
+        _fail_at_byte(path, data, nul, is_nul=True)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        bad = exc.start if nul < 0 else min(nul, exc.start)
-        _fail_at_byte(path, data, bad, nul == bad)
-    if nul >= 0:
-        _fail_at_byte(path, data, nul, True)
+        _fail_at_byte(path, data, exc.start, is_nul=False)
     return text.removeprefix("\ufeff")
 
 
-def _fail_at_byte(path: Path, data: bytes, offset: int, is_nul: bool) -> NoReturn:
+def _fail_at_byte(path: Path, data: bytes, offset: int, *, is_nul: bool) -> NoReturn:
     line_start = data.rfind(b"\n", 0, offset) + 1
     line = data.count(b"\n", 0, offset) + 1
     column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
@@ -646,6 +648,8 @@ class _Converter:
         if isinstance(term, ox.NamedNode):
             iri = self._iris.get(term.value)
             if iri is None:
+                if not _IRI_OK.fullmatch(term.value):
+                    _term_error(self._src.path, f"{term.value[:60]!r} is not a valid absolute IRI")
                 iri = self._iris[term.value] = URIRef(term.value)
             return iri
         if isinstance(term, ox.BlankNode):
@@ -687,24 +691,14 @@ def _to_rdflib(src: _Source, quads: Iterable[ox.Quad]) -> Graph:
                 path=src.path,
                 hint="Give a single graph (Turtle, N-Triples, JSON-LD or RDF/XML).",
             )
-        add((convert(quad.subject), convert(quad.predicate), convert(quad.object)))
+        subject, predicate = quad.subject, quad.predicate
+        # pyoxigraph already refuses these; checked again because rdflib would accept them
+        if isinstance(subject, ox.Literal):
+            _term_error(src.path, f"the literal {subject.value[:60]!r} is used as a subject")
+        if not isinstance(predicate, ox.NamedNode):
+            _term_error(src.path, f"the predicate {predicate} is not an IRI")
+        add((convert(subject), convert(predicate), convert(quad.object)))
     return graph
-
-
-def _check_terms(path: Path, graph: Graph) -> None:
-    """Refuse terms rdflib accepts but that break serialisation or JSON-LD later."""
-    checked: set[URIRef] = set()
-    for triple in graph:
-        subject, predicate, _ = triple
-        if isinstance(subject, Literal):
-            _term_error(path, f"the literal {subject!r} is used as a subject")
-        if not isinstance(predicate, URIRef):
-            _term_error(path, f"the predicate {predicate!r} is not an IRI")
-        for term in triple:
-            if isinstance(term, URIRef) and term not in checked:
-                if not _IRI_OK.fullmatch(term):
-                    _term_error(path, f"{str(term)[:60]!r} is not a valid absolute IRI")
-                checked.add(term)
 
 
 def _term_error(path: Path, reason: str) -> NoReturn:
@@ -752,7 +746,6 @@ def read_rdf(
                 path=file,
                 hint="Flatten the nested structure.",
             ) from exc
-    _check_terms(file, graph)
     return graph
 
 
@@ -859,17 +852,18 @@ class _SourceMapBuilder:
         return urljoin(self.base, iri) if self.base else iri
 
     def _node(self, kind: str, lexeme: str) -> Node | None:
-        if kind == "iri":
-            return URIRef(self._iri(lexeme))
-        if kind == "pname":
-            prefix, _, local = lexeme.partition(":")
-            namespace = self.prefixes.get(prefix)
-            if namespace is None:
-                return None
-            return URIRef(namespace + _LOCAL_ESCAPE.sub(lambda m: m.group()[1:], local))
+        """The IRI a term token stands for; None for blank nodes, literals and junk."""
         if kind == "word" and lexeme == "a":
             return RDF.type
-        return None  # blank node labels and literals: not mappable to the parsed graph
+        iri: str | None = None
+        if kind == "iri":
+            iri = self._iri(lexeme)
+        elif kind == "pname":
+            prefix, _, local = lexeme.partition(":")
+            namespace = self.prefixes.get(prefix)
+            if namespace is not None:
+                iri = namespace + _LOCAL_ESCAPE.sub(lambda m: m.group()[1:], local)
+        return URIRef(iri) if iri is not None and _IRI_OK.fullmatch(iri) else None
 
     def _term(self, kind: str, lexeme: str, offset: int) -> None:
         frame = self.stack[-1]
@@ -1025,7 +1019,12 @@ def _serialise_turtle(graph: Graph) -> bytes:
             "Pass a plain rdflib.Graph."
         )
     buffer = _Buffer()
-    _LosslessTurtleSerializer(graph).serialize(buffer, encoding="utf-8")
+    try:
+        _LosslessTurtleSerializer(graph).serialize(buffer, encoding="utf-8")
+    except Exception as exc:  # rdflib raises bare Exception for unserialisable terms
+        raise CompactKGError(
+            f"cannot write the graph as Turtle ({exc}). Fix the offending term."
+        ) from exc
     return buffer.getvalue()
 
 
@@ -1058,14 +1057,20 @@ def _write_synced(handle: IO[bytes], data: bytes) -> None:
     os.fsync(handle.fileno())
 
 
-def _verify_written(temp: Path, graph: Graph, size: int) -> None:
+def _verify_written(temp: Path, target: Path, graph: Graph, size: int) -> None:
     """Re-read what reached the disk and check it is the same graph."""
-    again = read_rdf(
-        temp, format="turtle", max_bytes=size, max_literal_bytes=size, max_depth=100_000
-    )
+    try:
+        again = read_rdf(
+            temp, format="turtle", max_bytes=size, max_literal_bytes=size, max_depth=100_000
+        )
+    except InputError as exc:
+        raise CompactKGError(
+            f"{target}: the Turtle written for this graph does not read back "
+            f"({exc.reason}). The original file is unchanged; fix the offending term."
+        ) from exc
     if not isomorphic(again, graph):
         raise CompactKGError(
-            f"{temp}: the written Turtle does not read back as the same graph. "
+            f"{target}: the written Turtle does not read back as the same graph. "
             "The original file is unchanged; report this as a bug."
         )
 
@@ -1081,7 +1086,7 @@ def write_turtle_atomic(
     The Turtle goes to a temporary file in the same folder, is flushed and fsynced, read
     back and checked isomorphic to ``graph``, and only then moved over ``path`` with
     ``os.replace``. On any failure ``path`` is untouched, the temporary file is removed
-    and :class:`CompactKGError` (or the :class:`InputError` from re-reading) is raised.
+    and :class:`CompactKGError` is raised.
     Literals keep their lexical form. An existing file's permission bits are kept.
     ``before_replace``, if given, is called after the check and before the move; an
     exception from it aborts the write (``submit`` uses it to re-check that the target is
@@ -1100,7 +1105,7 @@ def write_turtle_atomic(
         mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644
         temp.chmod(mode)
         if len(graph):
-            _verify_written(temp, graph, len(data))
+            _verify_written(temp, target, graph, len(data))
         if before_replace is not None:
             before_replace()
         temp.replace(target)
