@@ -4,6 +4,7 @@ The library API::
 
     validate_graph(data, shapes=..., ontology=...)     one rdflib graph
     validate_dataset(paths)                            ontology + vocabularies + data/**/*.ttl
+    validate_in_context(data, context=..., shapes=...) a submission, the dataset as context
     validate_files([path, ...], paths=...)             some files, the dataset as context
     format_report(report, "text" | "json" | "turtle")  the report as text
 
@@ -23,7 +24,7 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal as TypingLiteral
@@ -31,6 +32,9 @@ from typing import Literal as TypingLiteral
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, XSD, NamespaceManager
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.query import Result
 from rdflib.term import Node
 
 from compact_kg.errors import InputError, QueryError
@@ -49,6 +53,7 @@ __all__ = [
     "validate_dataset",
     "validate_files",
     "validate_graph",
+    "validate_in_context",
 ]
 
 Severity = TypingLiteral["Violation", "Warning", "Info"]
@@ -228,6 +233,20 @@ def _quiet_rdflib() -> Iterator[None]:
         logger.setLevel(level)
 
 
+def _canonical_language(tag: str) -> str:
+    """BCP 47 case conventions (pyoxigraph lower-cases tags): ``en-gb`` becomes ``en-GB``."""
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 2 and part.isalpha():
+            out.append(part.upper())
+        elif len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
 def _to_rdflib(term: object) -> Node:
     import pyoxigraph as ox
 
@@ -237,7 +256,7 @@ def _to_rdflib(term: object) -> Node:
         return BNode(term.value)
     if isinstance(term, ox.Literal):
         if term.language:
-            return Literal(term.value, lang=term.language)
+            return Literal(term.value, lang=_canonical_language(term.language))
         datatype = term.datatype.value
         return Literal(term.value, datatype=None if datatype == str(XSD.string) else datatype)
     raise InputError(f"unsupported RDF term {term!r}", hint="Use plain triples in Turtle.")
@@ -304,8 +323,39 @@ def load_shapes(paths: ProjectPaths | None = None) -> Graph:
 # ---------------------------------------------------------------------------------------
 
 
+class _PreparedQueryGraph(Graph):
+    """A graph that parses each distinct SPARQL text once.
+
+    pySHACL sends a SPARQL-based constraint to the graph once per focus node, as the same text
+    with different bindings; parsing it is nearly all the cost (pySHACL #237). Queries with
+    their own namespaces or other options go through unchanged.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._prepared: dict[str, Query] = {}
+
+    def query(  # type: ignore[override]
+        self,
+        query_object: str | Query,
+        processor: str = "sparql",
+        result: str = "sparql",
+        initNs: Mapping[str, object] | None = None,
+        initBindings: Mapping[str, Node] | None = None,
+        use_store_provided: bool = True,
+        **kwargs: object,
+    ) -> Result:
+        if isinstance(query_object, str) and processor == "sparql" and not initNs and not kwargs:
+            prepared = self._prepared.get(query_object)
+            if prepared is None:
+                prepared = self._prepared[query_object] = prepareQuery(query_object)
+            query_object = prepared
+        return super().query(query_object, processor, result, initNs, initBindings,
+                             use_store_provided, **kwargs)
+
+
 def _merge(*graphs: Graph | None) -> Graph:
-    merged = Graph()
+    merged = _PreparedQueryGraph()
     for graph in graphs:
         if graph is not None:
             for triple in graph:
@@ -313,11 +363,15 @@ def _merge(*graphs: Graph | None) -> Graph:
     return merged
 
 
+def _lang(literal: Literal) -> str:
+    return (literal.language or "").lower()
+
+
 def _label(graph: Graph, node: Node) -> str | None:
     labels = [o for o in graph.objects(node, RDFS.label) if isinstance(o, Literal)]
     if not labels:
         return None
-    labels.sort(key=lambda lit: (lit.language != "en-GB", lit.language != "en", str(lit)))
+    labels.sort(key=lambda lit: (_lang(lit) != "en-gb", _lang(lit) != "en", str(lit)))
     return str(labels[0])
 
 
@@ -361,13 +415,15 @@ def _message(graph: Graph, result: Node) -> str:
     messages = [m for m in graph.objects(result, SH.resultMessage) if isinstance(m, Literal)]
     if not messages:
         return ""
-    messages.sort(key=lambda lit: (lit.language != "en-GB", lit.language is None, len(str(lit))))
+    messages.sort(key=lambda lit: (_lang(lit) != "en-gb", lit.language is None, len(str(lit))))
     return str(messages[0])
 
 
 def _results_from_report(report: Graph, shapes: Graph, data: Graph) -> list[ValidationResult]:
     results: list[ValidationResult] = []
-    for node in report.subjects(RDF.type, SH.ValidationResult):
+    # Only top-level results: those under sh:node, sh:or... are sh:detail of another result.
+    roots = list(report.subjects(RDF.type, SH.ValidationReport))
+    for node in (n for root in roots for n in report.objects(root, SH.result)):
         severity_node = report.value(node, SH.resultSeverity)
         severity: Severity = (
             "Warning" if severity_node == SH.Warning
@@ -395,16 +451,27 @@ def _results_from_report(report: Graph, shapes: Graph, data: Graph) -> list[Vali
     return results
 
 
-def _subclasses(graph: Graph, cls: URIRef) -> set[Node]:
-    return set(graph.transitive_subjects(RDFS.subClassOf, cls))
+def _subclasses(graphs: Iterable[Graph], cls: URIRef) -> set[Node]:
+    """``cls`` and all its subclasses, following rdfs:subClassOf in any of ``graphs``."""
+    graphs = list(graphs)
+    found: set[Node] = {cls}
+    todo: list[Node] = [cls]
+    while todo:
+        current = todo.pop()
+        for graph in graphs:
+            for sub in graph.subjects(RDFS.subClassOf, current):
+                if sub not in found:
+                    found.add(sub)
+                    todo.append(sub)
+    return found
 
 
 def _summarise(data: Graph, model: Graph | None) -> dict[str, int]:
-    hierarchy = _merge(model, data) if model is not None else data
+    graphs = [data] if model is None else [model, data]
     summary: dict[str, int] = {}
     for key, cls, _one, _many in _SUMMARY:
         members: set[Node] = set()
-        for sub in _subclasses(hierarchy, cls):
+        for sub in _subclasses(graphs, cls):
             members.update(data.subjects(RDF.type, sub))
         summary[key] = len(members)
     return summary
@@ -416,11 +483,11 @@ def _check_graph(name: str, graph: object) -> Graph:
     return graph
 
 
-def _run_shacl(
-    merged: Graph, shapes: Graph, data_for_labels: Graph
-) -> tuple[list[ValidationResult], Graph]:
+def _run_shacl(merged: Graph, shapes: Graph) -> tuple[list[ValidationResult], Graph]:
     import pyshacl
 
+    # pySHACL's own focus_nodes option is not used: it also filters the value nodes of
+    # sh:node / sh:or, which silently passes nested checks. See validate_in_context.
     _conforms, report_graph, _text = pyshacl.validate(
         merged,
         shacl_graph=shapes,
@@ -431,7 +498,7 @@ def _run_shacl(
         allow_infos=True,
         do_owl_imports=False,
     )
-    return _results_from_report(report_graph, shapes, data_for_labels), report_graph
+    return _results_from_report(report_graph, shapes, merged), report_graph
 
 
 def validate_graph(
@@ -448,9 +515,55 @@ def validate_graph(
     if ontology is not None:
         _check_graph("ontology", ontology)
     merged = _merge(data, ontology)
-    results, report_graph = _run_shacl(merged, shapes, merged)
+    results, report_graph = _run_shacl(merged, shapes)
     return ValidationReport(results=results, summary=_summarise(data, ontology),
                             report_graph=report_graph)
+
+
+#: How many links away from the validated data the context is looked at. The shapes follow at
+#: most two (a previous measurement's period's start date), so two is enough.
+CONTEXT_HOPS = 2
+
+
+def _neighbourhood(context: Graph, seeds: Iterable[Node], hops: int = CONTEXT_HOPS) -> Graph:
+    """The triples of ``context`` about ``seeds`` and about what they link to, ``hops`` deep."""
+    found = Graph()
+    seen: set[Node] = set()
+    frontier = {n for n in seeds if not isinstance(n, Literal)}
+    for _ in range(hops):
+        following: set[Node] = set()
+        for node in frontier - seen:
+            seen.add(node)
+            for triple in context.triples((node, None, None)):
+                found.add(triple)
+                if not isinstance(triple[2], Literal):
+                    following.add(triple[2])
+        frontier = following
+    return found
+
+
+def validate_in_context(
+    data: Graph, *, context: Graph, shapes: Graph, ontology: Graph | None = None
+) -> ValidationReport:
+    """Validate ``data`` (a file, a submission) with ``context`` (the dataset) behind it.
+
+    Only what ``data`` describes is reported: results whose focus is a subject of ``data``.
+    The part of ``context`` within :data:`CONTEXT_HOPS` links of ``data`` is merged in, so that
+    links to existing areas, organisations and sources are checked against what they are, and
+    the cost grows with ``data``, not with the dataset. The summary counts ``data`` alone.
+    """
+    _check_graph("data", data)
+    _check_graph("context", context)
+    _check_graph("shapes", shapes)
+    if ontology is not None:
+        _check_graph("ontology", ontology)
+    seeds = set(data.subjects()) | set(data.objects())
+    merged = _merge(data, _neighbourhood(context, seeds), ontology)
+    results, report_graph = _run_shacl(merged, shapes)
+    subjects = {str(s) for s in data.subjects()}
+    results = [r for r in results if r.focus in subjects]
+    return ValidationReport(results=results, summary=_summarise(data, ontology),
+                            scope="The data in the given files", report_graph=report_graph)
 
 
 # ---------------------------------------------------------------------------------------
@@ -458,22 +571,23 @@ def validate_graph(
 # ---------------------------------------------------------------------------------------
 
 _HEADER = re.compile(r"^#\+\s*(?P<key>[A-Za-z_-]+)\s*:\s*(?P<value>.*?)\s*$")
-_SERVICE = re.compile(r"\b(SERVICE|LOAD)\b", re.IGNORECASE)
+_REFUSED = re.compile(r"\b(SERVICE|LOAD|FROM)\b", re.IGNORECASE)
 
 
 def _query_headers(text: str) -> dict[str, str]:
-    headers: dict[str, str] = {}
+    """The ``#+ key: value`` header lines; repeated keys (``description``) are joined."""
+    headers: dict[str, list[str]] = {}
     for line in text.splitlines():
         match = _HEADER.match(line)
         if match:
-            headers.setdefault(match["key"].lower(), match["value"])
-    return headers
+            headers.setdefault(match["key"].lower(), []).append(match["value"])
+    return {key: " ".join(values) for key, values in headers.items()}
 
 
-def _strip_comments(text: str) -> str:
-    # Good enough for a refusal check: drops '#' to end of line outside IRIs and strings.
-    return re.sub(r"(<[^>]*>|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')|#[^\n]*",
-                  lambda m: m.group(1) or "", text)
+def _keywords_only(text: str) -> str:
+    """The query without comments, and with IRIs and strings emptied, for a keyword check."""
+    return re.sub(r"(<[^>\s]*>)|(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')|#[^\n]*",
+                  lambda m: "<>" if m.group(1) else '""' if m.group(2) else "", text)
 
 
 def violation_query_files(paths: ProjectPaths) -> list[Path]:
@@ -487,7 +601,7 @@ def run_violation_queries(graph: Graph, files: Iterable[Path]) -> list[Validatio
     """Run each violation query over ``graph``; every row returned is a violation.
 
     :raises QueryError: a query cannot be read or parsed, is not a SELECT, or asks for
-        ``SERVICE`` or ``LOAD`` (refused: validation never goes to the network).
+        ``SERVICE``, ``LOAD`` or ``FROM`` (refused: validation never reads anything else).
     """
     results: list[ValidationResult] = []
     for file in files:
@@ -495,8 +609,9 @@ def run_violation_queries(graph: Graph, files: Iterable[Path]) -> list[Validatio
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise QueryError(f"{file}: cannot read the query ({error})") from error
-        if _SERVICE.search(_strip_comments(text)):
-            raise QueryError(f"{file}: a violation query may not use SERVICE or LOAD")
+        if _REFUSED.search(_keywords_only(text)):
+            raise QueryError(f"{file}: a violation query may not use SERVICE, LOAD or FROM; "
+                             "it runs over the dataset as it is")
         headers = _query_headers(text)
         title = headers.get("title") or file.name
         explanation = headers.get("description") or headers.get("summary") or title
@@ -552,7 +667,7 @@ def validate_dataset(paths: ProjectPaths | None = None) -> ValidationReport:
     shapes = load_shapes(paths)
     data = _read_all(paths.data_files())
     merged = _merge(data, model)
-    results, report_graph = _run_shacl(merged, shapes, merged)
+    results, report_graph = _run_shacl(merged, shapes)
     results.extend(run_violation_queries(merged, violation_query_files(paths)))
     return ValidationReport(results=results, summary=_summarise(data, model),
                             report_graph=report_graph)
@@ -576,13 +691,14 @@ def validate_files(files: list[Path], paths: ProjectPaths | None = None) -> Vali
             raise InputError("no such file", path=file, hint="Check the path.")
     own = _read_all(given)
     context = _read_all(p for p in paths.data_files() if p.resolve() not in given_resolved)
-    merged = _merge(context, own, model)
-    results, report_graph = _run_shacl(merged, shapes, merged)
-    results.extend(run_violation_queries(merged, violation_query_files(paths)))
+    report = validate_in_context(own, context=context, shapes=shapes, ontology=model)
     subjects = {str(s) for s in own.subjects()}
-    results = [r for r in results if r.focus in subjects]
-    return ValidationReport(results=results, summary=_summarise(own, model),
-                            scope="The data in the given files", report_graph=report_graph)
+    queries = violation_query_files(paths)
+    if queries:
+        merged = _merge(context, own, model)
+        report.results.extend(r for r in run_violation_queries(merged, queries)
+                              if r.focus in subjects)
+    return report
 
 
 # ---------------------------------------------------------------------------------------
