@@ -243,9 +243,6 @@ def _validate_submissions_command(paths: tuple[str, ...], fmt: str, data_dir: st
 
     from compact_kg.submissions import format_check, validate_submissions
 
-    if fmt == "turtle":
-        _fail(CompactKGError("--format turtle is for dataset files; for submissions use text, "
-                             "json or sarif"))
     checks = _guarded("validating", validate_submissions, [Path(p) for p in paths],
                       _project_paths(), data_dir=Path(data_dir) if data_dir else None)
     click.echo(_guarded("writing the report", format_check, checks, fmt), nl=False)

@@ -181,7 +181,7 @@ class DatasetContext:
         return self.in_model(iri) or bool(self._data_quads(iri))
 
     def describe(self, iris: Iterable[URIRef]) -> Graph:
-        """Every triple about ``iris`` (data and model), plus the types of what they point to.
+        """Every triple about ``iris`` (data and model), and about what they point to.
 
         This is what a SHACL run over a submission needs to know about the things the
         submission refers to: enough for ``sh:class`` and ``sh:in`` checks on references,
@@ -198,9 +198,10 @@ class DatasetContext:
                     objects.add(triple[2])
             for p, o in self.model.predicate_objects(iri):
                 out.add((iri, p, o))
-        for obj in objects:
-            for quad in self._data_quads(obj, RDF.type):
-                out.add((obj, RDF.type, URIRef(quad.object.value)))
+        for obj in objects:  # the second hop: the shapes look at most two links away
+            for quad in self._data_quads(obj):
+                out.add((URIRef(quad.subject.value), URIRef(quad.predicate.value),
+                         _to_rdflib(quad.object)))
             for o in self.model.objects(obj, RDF.type):
                 out.add((obj, RDF.type, o))
         return out

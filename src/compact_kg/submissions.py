@@ -407,8 +407,11 @@ def _load_shapes(paths: ProjectPaths) -> Graph:
 
 
 def check_submission(sub: Submission, context: DatasetContext,
-                     shapes: Graph) -> SubmissionCheck:
-    """Validate a submission against the shapes with the dataset as context."""
+                     shapes: Graph, scope: str | None = None) -> SubmissionCheck:
+    """Validate a submission against the shapes with the dataset as context.
+
+    ``scope`` is how the text verdict names what was checked (default "The data in FILE").
+    """
     from compact_kg.validate import ValidationReport, validate_graph
 
     started = time.perf_counter()
@@ -467,7 +470,7 @@ def check_submission(sub: Submission, context: DatasetContext,
     from compact_kg.validate import _summarise
 
     final = ValidationReport(results=results, summary=_summarise(graph, context.model),
-                             scope=f"The submission {sub.path}",
+                             scope=scope or f"The data in {sub.path}",
                              report_graph=report.report_graph)
     return SubmissionCheck(sub, final, completeness(graph, context.model),
                            time.perf_counter() - started, shapes)
@@ -479,7 +482,8 @@ def validate_submissions(files: list[Path], paths: ProjectPaths | None = None,
     paths = paths or default_paths()
     context = DatasetContext.load(paths, data_dir)
     shapes = _load_shapes(paths)
-    return [check_submission(read_submission(Path(f), context), context, shapes)
+    scope = "The data in the given files" if len(files) == 1 else None
+    return [check_submission(read_submission(Path(f), context), context, shapes, scope)
             for f in files]
 
 
@@ -564,7 +568,7 @@ def curie_shape(iri: URIRef) -> str:
 
 def format_check(checks: list[SubmissionCheck], fmt: str = "text",
                  shapes: Graph | None = None) -> str:
-    """Render the checks of one or more submissions as text, JSON or SARIF 2.1.0."""
+    """Render the checks of one or more submissions as text, JSON, SARIF 2.1.0 or Turtle."""
     from compact_kg.validate import format_report
 
     if fmt == "text":
@@ -585,11 +589,22 @@ def format_check(checks: list[SubmissionCheck], fmt: str = "text",
             items.append(item)
         payload = items[0] if len(items) == 1 else {"submissions": items}
         return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "turtle":  # the SHACL report graph, as for dataset files
+        from compact_kg.validate import ValidationReport
+
+        if len(checks) == 1:
+            return format_report(checks[0].report, "turtle")  # type: ignore[arg-type]
+        merged = ValidationReport(
+            results=[r for c in checks for r in c.report.results],  # type: ignore[attr-defined]
+            summary={}, report_graph=None)
+        for result in merged.results:
+            result.node = None
+        return format_report(merged, "turtle")
     if fmt == "sarif":
         if shapes is None and checks:
             shapes = checks[0].shapes
         return json.dumps(_sarif(checks, shapes), indent=2, ensure_ascii=False) + "\n"
-    raise ValueError(f"unknown report format {fmt!r}: use text, json or sarif")
+    raise ValueError(f"unknown report format {fmt!r}: use text, json, sarif or turtle")
 
 
 # ---------------------------------------------------------------------------------------------
