@@ -726,10 +726,12 @@ def read_rdf(
     without it a relative IRI is an error (never resolved against the file's location).
 
     Literals keep their lexical form (``"01"^^xsd:integer`` stays ``01``) without touching
-    ``rdflib.NORMALIZE_LITERALS``; blank nodes are fresh for every call; the file's prefixes
-    are bound in the graph. Nothing in the file can cause network access or the reading of
-    another file. Every failure raises :class:`InputError` (or :class:`UnsafeInputError`
-    for refused content) naming the file and, when known, line and column.
+    ``rdflib.NORMALIZE_LITERALS``, except that pyoxigraph lower-cases language tags
+    (``@en-GB`` becomes ``@en-gb``; tags are case-insensitive in RDF). Blank nodes are fresh
+    for every call; the file's prefixes are bound in the graph. Nothing in the file can
+    cause network access or the reading of another file. Every failure raises
+    :class:`InputError` (or :class:`UnsafeInputError` for refused content) naming the
+    file and, when known, line and column.
     """
     file = Path(path)
     fmt = _resolve_format(file, format)
