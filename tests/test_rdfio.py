@@ -632,6 +632,12 @@ def test_find_positions_on_n_triples() -> None:
     assert positions == {EX["leeds-compact"]: (1, 1)}
 
 
+def test_source_map_is_linear_on_junk() -> None:
+    """Regression: a tokenizer that rescanned to the line end for every '<' was quadratic."""
+    with within():
+        SourceMap.from_bytes(b"<" * 200_000 + b"a." * 200_000 + b'"a' * 100_000, "turtle")
+
+
 def test_source_map_of_other_formats_is_empty() -> None:
     smap = SourceMap.from_bytes((DATA / "sample.jsonld").read_bytes(), "json-ld")
     assert smap.locate(EX["leeds-compact"]) is None

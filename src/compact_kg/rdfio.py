@@ -349,7 +349,7 @@ _SQ_SHORT = r"'[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'?"
 
 _TURTLE_SCAN = re.compile(
     rf"(?P<string>{_DQ_LONG}|{_SQ_LONG}|{_DQ_SHORT}|{_SQ_SHORT})"
-    r"|(?P<iri><[^>\r\n]*>?)"
+    r"|(?P<iri><[^<>\r\n]*>?)"
     r"|(?P<comment>#[^\r\n]*)"
     r"|(?P<open>[\[(])"
     r"|(?P<close>[\])])",
@@ -726,10 +726,12 @@ def read_rdf(
     without it a relative IRI is an error (never resolved against the file's location).
 
     Literals keep their lexical form (``"01"^^xsd:integer`` stays ``01``) without touching
-    ``rdflib.NORMALIZE_LITERALS``; blank nodes are fresh for every call; the file's prefixes
-    are bound in the graph. Nothing in the file can cause network access or the reading of
-    another file. Every failure raises :class:`InputError` (or :class:`UnsafeInputError`
-    for refused content) naming the file and, when known, line and column.
+    ``rdflib.NORMALIZE_LITERALS``, except that pyoxigraph lower-cases language tags
+    (``@en-GB`` becomes ``@en-gb``; tags are case-insensitive in RDF). Blank nodes are fresh
+    for every call; the file's prefixes are bound in the graph. Nothing in the file can
+    cause network access or the reading of another file. Every failure raises
+    :class:`InputError` (or :class:`UnsafeInputError` for refused content) naming the
+    file and, when known, line and column.
     """
     file = Path(path)
     fmt = _resolve_format(file, format)
@@ -753,28 +755,22 @@ def read_rdf(
 # SourceMap: where subjects and statements are written in a Turtle / N-Triples file
 # --------------------------------------------------------------------------------------------
 
-_PN_CHARS_BASE = r"[^\W\d_]"
 _PN_LOCAL_ESC = r"\\[_~.\-!$&'()*+,;=/?#@%]"
-_PN_LOCAL_CHAR = rf"(?:[\w:\-\u00b7]|%[0-9A-Fa-f]{{2}}|{_PN_LOCAL_ESC})"
-_PNAME = (
-    rf"(?:{_PN_CHARS_BASE}(?:[\w.\-\u00b7]*[\w\-\u00b7])?)?:"
-    rf"(?:{_PN_LOCAL_CHAR}(?:(?:{_PN_LOCAL_CHAR}|\.)*{_PN_LOCAL_CHAR})?)?"
-)
+# Names (prefixed names, blank node labels, numbers, keywords) are taken as one run of name
+# characters and classified afterwards: a single linear pass, no backtracking across a run.
 _TURTLE_TOKEN = re.compile(
     r"(?P<ws>\s+)"
     r"|(?P<comment>#[^\r\n]*)"
-    r"|(?P<iri><[^>\r\n]*>)"
+    r"|(?P<iri><[^<>\r\n]*>)"
     rf"|(?P<string>{_DQ_LONG}|{_SQ_LONG}|{_DQ_SHORT}|{_SQ_SHORT})"
     r"|(?P<at>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)"
     r"|(?P<datatype>\^\^)"
-    r"|(?P<bnode>_:[\w.\-\u00b7]*[\w\-\u00b7])"
-    r"|(?P<number>[+-]?(?:\d+\.\d*[eE][+-]?\d+|\.?\d+[eE][+-]?\d+|\d*\.\d+|\d+))"
-    rf"|(?P<pname>{_PNAME})"
-    r"|(?P<word>[A-Za-z]+)"
-    r"|(?P<punct>[.;,\[\]()])"
+    rf"|(?P<name>(?:[\w.:+\-\u00b7]|%[0-9A-Fa-f]{{2}}|{_PN_LOCAL_ESC})+)"
+    r"|(?P<punct>[;,\[\]()])"
     r"|(?P<other>.)",
     re.S,
 )
+_NUMBER = re.compile(r"[+-]?(?:\d+\.\d*[eE][+-]?\d+|\.?\d+[eE][+-]?\d+|\d*\.\d+|\d+)")
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _LOCAL_ESCAPE = re.compile(_PN_LOCAL_ESC)
 
@@ -908,6 +904,25 @@ class _SourceMapBuilder:
             self.stack.append(_Frame("list", "object", resume=resume))
 
 
+def _split_name(run: str, offset: int) -> Iterator[tuple[str, str, int]]:
+    """Classify a run of name characters; trailing unescaped dots end a statement."""
+    core = run
+    while core.endswith(".") and not core.endswith("\\."):
+        core = core[:-1]
+    if core:
+        if core.startswith("_:"):
+            kind = "bnode"
+        elif ":" in core:
+            kind = "pname"
+        elif _NUMBER.fullmatch(core):
+            kind = "number"
+        else:
+            kind = "word" if core.isalpha() else "other"
+        yield kind, core, offset
+    for index in range(len(core), len(run)):
+        yield "punct", ".", offset + index
+
+
 @dataclass(frozen=True)
 class SourceMap:
     """Where each subject IRI, and each (subject IRI, predicate) pair, is first written.
@@ -931,7 +946,10 @@ class SourceMap:
         builder = _SourceMapBuilder(base=base, line_starts=starts)
         for match in _TURTLE_TOKEN.finditer(text):
             kind = match.lastgroup or "other"
-            if kind not in ("ws", "comment"):
+            if kind == "name":
+                for token in _split_name(match.group(), match.start()):
+                    builder.feed(*token)
+            elif kind not in ("ws", "comment"):
                 builder.feed(kind, match.group(), match.start())
         return cls(subjects=builder.subjects, statements=builder.statements)
 
