@@ -164,3 +164,256 @@ def load_command(endpoint: str, graph_iri: str | None) -> None:
         _fail(error)
     target = f"graph <{graph_iri}>" if graph_iri else "the default graph"
     click.echo(f"loaded {count} triples from {len(files)} files into {target} of {endpoint}")
+
+
+# ---------------------------------------------------------------------------------------
+# validate (branch `shapes`)
+# ---------------------------------------------------------------------------------------
+
+
+@cli.command("validate", epilog=_EPILOG)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle", "sarif"]),
+              default="text", show_default=True,
+              help="How to print the report (sarif: for submissions only).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="Check submissions against this data folder instead of data/.")
+def validate_command(paths: tuple[str, ...], fmt: str, data_dir: str | None) -> None:
+    """Check data against the shapes in ontology/shapes.ttl.
+
+    With no PATH, validates the whole dataset (data/**/*.ttl, plus the queries/*-violation.rq
+    checks). With PATHs of files inside data/, validates those Turtle files with the dataset
+    as context and reports only problems about what they describe. Any other PATH is a
+    submission (Turtle, N-Triples, JSON-LD, RDF/XML, or a folder of CSV forms): it is read
+    through the safe door and checked against the dataset, with the line of each problem
+    and a completeness score (see `compact-kg submit`).
+    """
+    from pathlib import Path
+
+    from compact_kg.validate import format_report, validate_dataset, validate_files
+
+    if paths and not _all_in_data_dir([Path(p) for p in paths], data_dir):
+        _validate_submissions_command(paths, fmt, data_dir)  # branch `submit`, below
+        return
+    if fmt == "sarif":
+        _fail(CompactKGError("--format sarif is for submissions; use text, json or turtle"))
+    try:
+        report = validate_files([Path(p) for p in paths]) if paths else validate_dataset()
+    except CompactKGError as error:
+        _fail(error)
+    click.echo(format_report(report, fmt), nl=False)  # type: ignore[arg-type]
+    sys.exit(EXIT_OK if report.conforms else EXIT_NONCONFORMANT)
+
+
+# --- publish, serve, diff (publishing helper) ------------------------------------------
+
+
+@cli.command("publish")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder to write the site into (replaced if it exists).")
+@click.option("--base-uri", default=None,
+              help="Rewrite every IRI of https://w3id.org/compact-kg/ to this base (ends in /).")
+def publish_command(out_dir: str, base_uri: str | None) -> None:
+    """Write the graph as a static linked-data site: pages, RDF per resource, dumps, VoID."""
+    from pathlib import Path
+
+    from compact_kg.publish import publish_site
+
+    summary = publish_site(Path(out_dir), base_uri=base_uri)
+    click.echo(f"published {summary.triples} triples, {summary.resources} resource pages, "
+               f"{summary.files} files to {summary.out_dir} in {summary.seconds:.1f} s "
+               f"(base {summary.base_uri})")
+
+
+@cli.command("serve")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="TCP port (0 picks a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; only loopback addresses are accepted.")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 600),
+              help="Deadline in seconds for each SPARQL query.")
+@click.option("--base-uri", default=None, help="As for publish.")
+def serve_command(port: int, host: str, timeout: float, base_uri: str | None) -> None:
+    """Serve the site with content negotiation and a read-only SPARQL endpoint at /sparql."""
+    from compact_kg.serve import serve_forever
+
+    serve_forever(host=host, port=port, timeout=timeout, base_uri=base_uri,
+                  announce=lambda url: click.echo(f"serving compact-kg at {url} (Ctrl-C stops)"))
+
+
+@cli.command("diff")
+@click.argument("old", type=click.Path(exists=True))
+@click.argument("new", type=click.Path(exists=True))
+def diff_command(old: str, new: str) -> None:
+    """List triples added and removed between two releases (Turtle files or folders)."""
+    from pathlib import Path
+
+    from compact_kg.diff import diff_graphs
+
+    click.echo(diff_graphs(Path(old), Path(new)).render())
+
+
+# ---------------------------------------------------------------------------------------
+# new, convert, submit; validate for submissions (branch `submit`)
+# ---------------------------------------------------------------------------------------
+
+_PAUSE_ENV = "COMPACT_KG_TEST_PAUSE_BEFORE_RENAME"
+
+
+def _guarded(action: str, function: object, *args: object, **kwargs: object) -> object:
+    """Call a library function; our errors and any unexpected one become one clean line."""
+    try:
+        return function(*args, **kwargs)  # type: ignore[operator]
+    except CompactKGError as error:
+        _fail(error)
+    except (RecursionError, MemoryError) as error:
+        _fail(CompactKGError(f"the input is too large or too deeply nested while {action} "
+                             f"({type(error).__name__})"))
+    except Exception as error:  # never a traceback: say what failed, in one line
+        reason = " ".join(str(error).split())[:300] or type(error).__name__
+        _fail(CompactKGError(f"unexpected problem while {action}: {type(error).__name__}: "
+                             f"{reason}. Please report it."))
+
+
+def _all_in_data_dir(paths: list, data_dir: str | None) -> bool:
+    from pathlib import Path
+
+    root = (_project_paths().data_dir if data_dir is None else Path(data_dir)).resolve()
+    for path in paths:
+        resolved = path.resolve()
+        if path.is_dir() or path.suffix.lower() != ".ttl" or not resolved.is_relative_to(root):
+            return False
+    return True
+
+
+def _validate_submissions_command(paths: tuple[str, ...], fmt: str, data_dir: str | None) -> None:
+    from pathlib import Path
+
+    from compact_kg.submissions import format_check, validate_submissions
+
+    checks = _guarded("validating", validate_submissions, [Path(p) for p in paths],
+                      _project_paths(), data_dir=Path(data_dir) if data_dir else None)
+    click.echo(_guarded("writing the report", format_check, checks, fmt), nl=False)
+    sys.exit(EXIT_OK if all(c.conforms for c in checks) else EXIT_NONCONFORMANT)
+
+
+@cli.group("new", epilog=_EPILOG)
+def new_group() -> None:
+    """Start a new submission: a Turtle skeleton or a set of CSV forms."""
+
+
+@new_group.command("case-study", epilog=_EPILOG)
+@click.option("--area", default=None, help="An area already in the dataset, e.g. Merton "
+              "(any case). Without it, the skeleton also describes a new area and its council.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Write the skeleton to this file (never overwritten) instead of stdout.")
+@click.option("--year", type=int, default=None, help="Year for new identifiers (default: now).")
+def new_case_study_command(area: str | None, out: str | None, year: int | None) -> None:
+    """Write a ready-to-fill Turtle skeleton of a case study.
+
+    The comments explain every field in plain English and list the allowed values; every
+    value you must supply contains TODO. Fill it in, then run `compact-kg validate FILE`.
+    """
+    from pathlib import Path
+
+    from compact_kg.context import DatasetContext
+    from compact_kg.templates import case_study_template
+
+    context = _guarded("reading the dataset", DatasetContext.load, _project_paths())
+    text = _guarded("writing the skeleton", case_study_template, context, area, year)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    target = Path(out)
+    try:
+        with target.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        _fail(CompactKGError(f"{target}: the file already exists; choose another name"))
+    except OSError as error:
+        _fail(CompactKGError(f"{target}: cannot write the file ({error.strerror})"))
+    click.echo(f"Wrote {target}. Fill in every TODO, then run: compact-kg validate {target}")
+
+
+@new_group.command("form", epilog=_EPILOG)
+@click.argument("folder", type=click.Path(file_okay=False, path_type=str))
+def new_form_command(folder: str) -> None:
+    """Write blank CSV forms (one per part of a case study) and a README.txt into FOLDER."""
+    from pathlib import Path
+
+    from compact_kg.context import DatasetContext
+    from compact_kg.forms import write_form
+
+    context = _guarded("reading the dataset", DatasetContext.load, _project_paths())
+    written = _guarded("writing the form", write_form, Path(folder), context)
+    for path in written:  # type: ignore[union-attr]
+        click.echo(f"Wrote {path}")
+    click.echo(f"Fill in the CSV files, then run: compact-kg validate {folder}")
+
+
+@cli.command("convert", epilog=_EPILOG)
+@click.argument("form_dir", type=click.Path(file_okay=False, path_type=str))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=str),
+              help="The Turtle file to write (never overwritten).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="Resolve names against this data folder instead of data/.")
+def convert_command(form_dir: str, out: str, data_dir: str | None) -> None:
+    """Turn a filled CSV form (see `compact-kg new form`) into a Turtle submission.
+
+    Every problem is reported with the CSV file, row and column it comes from; the Turtle is
+    written only when every value could be converted. The result is then validated.
+    """
+    from pathlib import Path
+
+    from compact_kg.submissions import convert_and_check, format_check
+
+    target = Path(out)
+    if target.exists():
+        _fail(CompactKGError(f"{target}: the file already exists; choose another name"))
+    check, written = _guarded("converting the form", convert_and_check, Path(form_dir), target,
+                              _project_paths(),
+                              data_dir=Path(data_dir) if data_dir else None)  # type: ignore[misc]
+    click.echo(_guarded("writing the report", format_check, [check], "text"), nl=False)
+    if written:
+        click.echo(f"Wrote {target}.")
+    else:
+        click.echo("Nothing written: fix the values above in the CSV files, then run convert "
+                   "again.")
+    sys.exit(EXIT_OK if check.conforms else EXIT_NONCONFORMANT)
+
+
+@cli.command("submit", epilog=_EPILOG)
+@click.argument("submission", type=click.Path(path_type=str))
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="Store into this data folder instead of data/.")
+def submit_command(submission: str, data_dir: str | None) -> None:
+    """Validate a submission and store it in data/submissions/ if it conforms.
+
+    Accepts Turtle, N-Triples, JSON-LD, RDF/XML or a CSV form folder; stores pretty Turtle
+    with the standard prefixes. Refuses a submission that describes again anything data/
+    already has. The file is written atomically: an interrupted submit leaves data/ as it was.
+    """
+    import os
+    from pathlib import Path
+
+    from compact_kg.submissions import format_check, submit
+
+    try:
+        pause = float(os.environ.get(_PAUSE_ENV, "0") or 0)
+    except ValueError:
+        pause = 0.0
+    result = _guarded("submitting", submit, Path(submission), _project_paths(),
+                      data_dir=Path(data_dir) if data_dir else None, pause_before_rename=pause)
+    click.echo(_guarded("writing the report", format_check, [result.check], "text"),  # type: ignore[union-attr]
+               nl=False)
+    if result.stored is None:  # type: ignore[union-attr]
+        click.echo("Not submitted: fix the violations above, then submit again.")
+        sys.exit(EXIT_NONCONFORMANT)
+    stored = result.stored  # type: ignore[union-attr]
+    if stored.is_relative_to(Path.cwd()):
+        stored = stored.relative_to(Path.cwd())
+    click.echo(f"Submitted: wrote {stored}")
+    for name, count in result.counts.items():  # type: ignore[union-attr]
+        click.echo(f"  {count} x {name}")
+    for iri in result.case_studies:  # type: ignore[union-attr]
+        click.echo(f"  new case study: {iri}")

@@ -1,0 +1,160 @@
+"""Loading the project's graphs for publishing, and rewriting our namespace to another base.
+
+Two graphs make up what we publish: the *model* (ontology, SKOS vocabularies and, when it
+exists, the SHACL shapes) and the *data* (every Turtle file under ``data/``). Both are read
+from trusted project files; a file that does not parse raises :class:`InputError` with the
+parser's position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from compact_kg.errors import InputError
+from compact_kg.namespace import BASE
+from compact_kg.paths import ProjectPaths
+
+__all__ = ["SourceGraphs", "cbd", "is_ours", "load_sources", "prefixes", "rebase_graph"]
+
+# The standard prefix block of ontology/README.md, relative to the base, and the W3C ones.
+_OUR_PREFIXES = {
+    "ckg": "def/", "area": "id/area/", "region": "id/region/",
+    "organisation": "id/organisation/", "post": "id/post/", "lc": "id/local-compact/",
+    "cs": "id/case-study/", "mech": "id/mechanism/", "outcome": "id/outcome/",
+    "ind": "id/indicator/", "meas": "id/measurement/", "event": "id/event/",
+    "period": "id/period/", "pub": "id/publication/", "src": "id/source/",
+    "compact": "id/compact/", "co": "id/compact-outcome/", "commitment": "id/commitment/",
+    "dataset": "id/dataset/", "mtype": "vocab/mechanism-type/", "theme": "vocab/theme/",
+    "unit": "vocab/unit/", "qualifier": "vocab/qualifier/", "atype": "vocab/authority-type/",
+    "otype": "vocab/outcome-type/", "etype": "vocab/event-type/", "sector": "vocab/sector/",
+    "status": "vocab/status/", "role": "vocab/role/", "vocab": "vocab/",
+}
+_W3C_PREFIXES = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#", "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#", "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#", "org": "http://www.w3.org/ns/org#",
+    "time": "http://www.w3.org/2006/time#", "vann": "http://purl.org/vocab/vann/",
+    "dcat": "http://www.w3.org/ns/dcat#", "void": "http://rdfs.org/ns/void#",
+    "sh": "http://www.w3.org/ns/shacl#", "schema": "https://schema.org/",
+    "spdx": "http://spdx.org/rdf/terms#", "foaf": "http://xmlns.com/foaf/0.1/",
+}
+
+
+def prefixes(base: str) -> dict[str, str]:
+    """Prefix → namespace for the site: our standard block (under ``base``) and W3C ones."""
+    ours = {prefix: base + local for prefix, local in _OUR_PREFIXES.items()}
+    return {**ours, **_W3C_PREFIXES}
+
+
+def new_graph(base: str) -> Graph:
+    """An empty graph bound to exactly the prefixes of :func:`prefixes` (no rdflib extras)."""
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in prefixes(base).items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph
+
+
+@dataclass(frozen=True)
+class SourceGraphs:
+    """The model and data graphs of one checkout, already rebased to ``base``."""
+
+    model: Graph
+    data: Graph
+    base: str
+
+    def union(self) -> Graph:
+        """A new graph holding every triple of model and data, with their prefixes."""
+        merged = new_graph(self.base)
+        for graph in (self.model, self.data):
+            for triple in graph:
+                merged.add(triple)
+        return merged
+
+
+def _parse_turtle(files: list[Path], graph: Graph) -> None:
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise InputError(f"cannot read the file ({error.strerror})", path=path,
+                             hint="Check that the checkout is complete.") from error
+        try:
+            graph.parse(data=data, format="turtle", publicID=path.as_uri())
+        except Exception as error:  # rdflib raises many unrelated types on bad Turtle
+            raise InputError(f"not valid Turtle ({type(error).__name__}: {error})", path=path,
+                             hint="Run `compact-kg validate` to locate the error.") from error
+
+
+def load_sources(paths: ProjectPaths, base: str | None = None) -> SourceGraphs:
+    """Read the model and data of the checkout at ``paths``, rebased to ``base`` if given."""
+    model = Graph()
+    model_files = list(paths.model_files())
+    if paths.shapes_file.is_file():
+        model_files.append(paths.shapes_file)
+    _parse_turtle(model_files, model)
+    data = Graph()
+    _parse_turtle(paths.data_files(), data)
+    base = base or BASE
+    return SourceGraphs(model=rebase_graph(model, BASE, base),
+                        data=rebase_graph(data, BASE, base), base=base)
+
+
+def _rebase_term(term: Node, old: str, new: str) -> Node:
+    if isinstance(term, URIRef):
+        text = str(term)
+        return URIRef(new + text[len(old):]) if text.startswith(old) and old != new else term
+    if isinstance(term, Literal):
+        datatype = term.datatype
+        if datatype is not None and str(datatype).startswith(old):
+            datatype = URIRef(new + str(datatype)[len(old):])
+        lexical = str(term)
+        if old != new and (old in lexical or datatype != term.datatype):
+            # A namespace written as a string (vann:preferredNamespaceUri) moves with it.
+            return Literal(lexical.replace(old, new), lang=term.language, datatype=datatype)
+        return term
+    return term  # blank nodes keep their identity
+
+
+def rebase_graph(graph: Graph, old: str, new: str) -> Graph:
+    """A copy of ``graph`` in which every IRI (and namespace string) under ``old`` is under ``new``.
+
+    Applied to the whole graph before anything is rendered, so that dumps, pages, JSON-LD
+    and the VoID description agree on one base.
+    """
+    if not new.endswith(("/", "#")):
+        raise InputError(f"the base URI {new!r} must end with '/' or '#'",
+                         hint="For example --base-uri http://example.org/kg/")
+    rebased = new_graph(new)
+    for s, p, o in graph:
+        rebased.add((_rebase_term(s, old, new), _rebase_term(p, old, new),  # type: ignore[arg-type]
+                     _rebase_term(o, old, new)))
+    return rebased
+
+
+def is_ours(term: Node, base: str) -> bool:
+    """True for an IRI of our namespace."""
+    return isinstance(term, URIRef) and str(term).startswith(base)
+
+
+def cbd(graph: Graph, subject: URIRef | BNode, base: str) -> Graph:
+    """The concise bounded description of ``subject``: its outgoing triples and, recursively,
+    those of the blank nodes they reach."""
+    out = new_graph(base)
+    seen: set[Node] = set()
+    todo: list[Node] = [subject]
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for s, p, o in graph.triples((node, None, None)):  # type: ignore[arg-type]
+            out.add((s, p, o))
+            if isinstance(o, BNode):
+                todo.append(o)
+    return out

@@ -1,0 +1,206 @@
+"""Publish the graph as linked open data: a static site of pages, per-resource RDF, dumps,
+a VoID/DCAT description and content-negotiation config.
+
+Layout of the output folder (``OUT``), for a base ``B`` (default ``https://w3id.org/compact-kg/``)::
+
+    index.html                 landing page, with schema.org Dataset JSON-LD
+    case-studies.html areas.html mechanisms.html themes.html    index pages (with SVG)
+    queries.html query.html    saved queries; the query page (runs on `compact-kg serve`)
+    docs/ontology.html docs/vocabularies.html docs/vocabularies/SCHEME.html docs/shapes.html
+    id/area/surrey.html        one page per IRI of our namespace: B + "id/area/surrey"
+    id/area/surrey.ttl .jsonld .rdf .nt     the resource's concise bounded description
+    def/index.html ...         B + "def/" (an IRI ending in "/" gets "index")
+    dumps/compact-kg-{ontology,data}.{ttl,nt,jsonld,rdf}[.gz]  and  dumps/SHA256SUMS
+    void.ttl                   VoID + DCAT (also at .well-known/void)
+    .htaccess nginx.conf       content negotiation for Apache and nginx
+
+With ``base_uri`` every IRI of our namespace is rewritten to that base in the graph itself,
+before anything is written, so that all files agree.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS
+
+from compact_kg.dumps import (
+    FORMATS,
+    Dump,
+    schema_org_dataset,
+    serialize,
+    void_description,
+    write_dumps,
+)
+from compact_kg.errors import InputError
+from compact_kg.graphs import cbd, load_sources
+from compact_kg.namespace import BASE
+from compact_kg.paths import ProjectPaths, default_paths
+from compact_kg.site import Site, read_saved_queries, script_json
+
+__all__ = ["HTACCESS", "NGINX_CONF", "PublishSummary", "publish_site"]
+
+
+@dataclass(frozen=True)
+class PublishSummary:
+    """What :func:`publish_site` wrote."""
+
+    out_dir: Path
+    base_uri: str
+    triples: int
+    resources: int
+    files: int
+    dumps: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+HTACCESS = """\
+# compact-kg: content negotiation for Apache (mod_rewrite, mod_mime, mod_headers).
+# A request for a resource path (no extension) gets the representation the Accept header
+# asks for; browsers (and anything else) get the HTML page.
+Options -MultiViews
+AddType text/turtle .ttl
+AddType application/ld+json .jsonld
+AddType application/rdf+xml .rdf
+AddType application/n-triples .nt
+AddType text/plain SHA256SUMS
+AddEncoding gzip .gz
+<IfModule mod_headers.c>
+  Header append Vary Accept
+</IfModule>
+RewriteEngine On
+RewriteRule ^\\.well-known/void$ void.ttl [L,T=text/turtle]
+RewriteRule ^(.*)/$ $1/index
+RewriteCond %{HTTP_ACCEPT} text/turtle
+RewriteCond %{REQUEST_FILENAME}.ttl -f
+RewriteRule ^(.+)$ $1.ttl [L]
+RewriteCond %{HTTP_ACCEPT} application/ld\\+json
+RewriteCond %{REQUEST_FILENAME}.jsonld -f
+RewriteRule ^(.+)$ $1.jsonld [L]
+RewriteCond %{HTTP_ACCEPT} application/rdf\\+xml
+RewriteCond %{REQUEST_FILENAME}.rdf -f
+RewriteRule ^(.+)$ $1.rdf [L]
+RewriteCond %{HTTP_ACCEPT} application/n-triples
+RewriteCond %{REQUEST_FILENAME}.nt -f
+RewriteRule ^(.+)$ $1.nt [L]
+RewriteCond %{REQUEST_FILENAME}.html -f
+RewriteRule ^(.+)$ $1.html [L]
+"""
+
+NGINX_CONF = """\
+# compact-kg: content negotiation for nginx. Put the map in the http block and the
+# location in the server block whose root is the published folder.
+map $http_accept $ckg_ext {
+    default                       ".html";
+    "~*text/html"                 ".html";
+    "~*text/turtle"               ".ttl";
+    "~*application/ld\\+json"      ".jsonld";
+    "~*application/rdf\\+xml"      ".rdf";
+    "~*application/n-triples"     ".nt";
+}
+server {
+    # root /srv/compact-kg;
+    types {
+        text/html html; text/turtle ttl; application/ld+json jsonld;
+        application/rdf+xml rdf; application/n-triples nt; application/gzip gz;
+    }
+    location = /.well-known/void { default_type text/turtle; try_files /void.ttl =404; }
+    location ~ /$ { add_header Vary Accept; try_files ${uri}index$ckg_ext ${uri}index.html =404; }
+    location / { add_header Vary Accept; try_files $uri $uri$ckg_ext $uri.html =404; }
+}
+"""
+
+
+def _check_out_dir(out_dir: Path, paths: ProjectPaths) -> None:
+    resolved = out_dir.resolve()
+    root = paths.root.resolve()
+    if resolved == root or resolved in root.parents:
+        raise InputError(f"refusing to publish into {out_dir}: it holds the checkout",
+                         hint="Choose an empty or new folder, e.g. --out site")
+    for keep in (paths.ontology_dir, paths.data_dir, paths.queries_dir, root / "src"):
+        if resolved == keep.resolve() or keep.resolve() in resolved.parents:
+            raise InputError(f"refusing to publish into {out_dir}: it is inside {keep.name}/",
+                             hint="Choose a folder outside the sources, e.g. --out site")
+
+
+def publish_site(out_dir: Path, *, base_uri: str | None = None,
+                 paths: ProjectPaths | None = None) -> PublishSummary:
+    """Write the whole site for the checkout at ``paths`` into ``out_dir`` (replaced)."""
+    started = time.perf_counter()
+    paths = paths or default_paths()
+    out_dir = Path(out_dir)
+    _check_out_dir(out_dir, paths)
+    sources = load_sources(paths, base_uri)
+    base = sources.base
+    graph = sources.union()
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+
+    dumps = write_dumps({"ontology": sources.model, "data": sources.data}, out_dir / "dumps")
+    void = void_description(data=sources.data, model=sources.model, base=base, dumps=dumps,
+                            site_url=base)
+    (out_dir / "void.ttl").write_bytes(serialize(void, FORMATS[0]))
+    well_known = out_dir / ".well-known"
+    well_known.mkdir()
+    (well_known / "void").write_bytes((out_dir / "void.ttl").read_bytes())
+    (out_dir / ".htaccess").write_text(HTACCESS, encoding="utf-8")
+    (out_dir / "nginx.conf").write_text(NGINX_CONF, encoding="utf-8")
+
+    queries = read_saved_queries(paths.queries_dir, rebase=(BASE, base))
+    site = Site(graph, base, out_dir, queries, sources.model)
+    jsonld = next(f for f in FORMATS if f.extension == "jsonld")
+    for subject, path in sorted(site.pages.items()):
+        description = cbd(graph, subject, base)
+        for fmt in FORMATS:
+            target = out_dir / f"{path}.{fmt.extension}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            data = serialize(description, fmt)
+            target.write_bytes(data)
+            if fmt is jsonld:
+                site.resource_page(subject, path, data.decode("utf-8"))
+    site.case_studies_page()
+    site.areas_page()
+    site.mechanisms_page()
+    site.themes_page()
+    site.ontology_page()
+    site.vocabulary_pages()
+    site.shapes_page()
+    site.queries_page()
+    site.query_page()
+    _landing_page(site, void, graph, base, dumps)
+
+    files = sum(1 for p in out_dir.rglob("*") if p.is_file())
+    return PublishSummary(out_dir=out_dir, base_uri=base, triples=len(graph),
+                          resources=len(site.pages), files=files,
+                          dumps=[d.path for d in dumps],
+                          seconds=time.perf_counter() - started)
+
+
+def _landing_page(site: Site, void: Graph, graph: Graph, base: str, dumps: list[Dump]) -> None:
+    dataset = URIRef(base + "id/dataset/compact-kg")
+    ckg = site.ckg
+
+    def first(predicate: URIRef) -> str:
+        value = next(void.objects(dataset, predicate), None)
+        return str(value) if value is not None else ""
+
+    licence = next(void.objects(dataset, DCTERMS.license), None)
+    examples = sorted(site.instances(ckg.CaseStudy), key=str)[:3]
+    site.write(
+        "index.html", "index.html", title=first(DCTERMS.title) or "compact-kg",
+        description=first(DCTERMS.description), dataset_iri=str(dataset),
+        licence=site.label(licence) if licence is not None else "",
+        licence_href=str(licence) if isinstance(licence, URIRef) else None,
+        triples=len(graph), pages=len(site.pages), base=base,
+        counts={"case_studies": len(site.instances(ckg.CaseStudy)),
+                "areas": len(site.instances(ckg.Area)),
+                "mechanisms": len(site.instances(ckg.Mechanism))},
+        examples=[site.value(e, "index.html") for e in examples],
+        dumps=[(d.path.name, d.media_type + (" (gzip)" if d.gzipped else ""), d.size)
+               for d in dumps],
+        schema_org=script_json(schema_org_dataset(void, base, base)))

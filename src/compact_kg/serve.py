@@ -1,0 +1,486 @@
+"""Serve the published site on the loopback interface, with content negotiation and a
+read-only SPARQL 1.1 Protocol endpoint.
+
+``compact-kg serve`` builds the site (:func:`compact_kg.publish.publish_site`) into a
+temporary folder and serves it with the standard library's ``ThreadingHTTPServer``:
+
+* ``/id/area/surrey`` (any resource path without an extension) answers with HTML, Turtle,
+  JSON-LD, RDF/XML or N-Triples by the ``Accept`` header (q-values and wildcards honoured),
+  and ``406 Not Acceptable`` when none of those is acceptable;
+* ``/sparql`` answers ``GET ?query=`` and ``POST`` (form or ``application/sparql-query``) with
+  SPARQL results in JSON, XML, CSV or TSV (by ``Accept`` or ``format=``), or RDF for
+  CONSTRUCT/DESCRIBE. Updates are refused (403), and so are ``SERVICE``, ``FROM`` and
+  ``FROM NAMED`` (400). Queries run through the saved-query engine
+  (:mod:`compact_kg.queries`) in a forked worker stopped at its deadline (503).
+* ``/.well-known/void`` is the VoID description; every other path is a file of the site.
+
+Only loopback addresses may be bound: this is a preview and demo server, not a public one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import mimetypes
+import posixpath
+import shutil
+import socket
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import pyoxigraph
+
+from compact_kg.errors import InputError, QueryError, QueryTimeoutError
+from compact_kg.paths import ProjectPaths
+from compact_kg.results import QueryResult
+
+__all__ = ["RunningServer", "check_query", "negotiate", "run_sparql", "serve_forever",
+           "start_server"]
+
+MAX_BODY = 1_000_000
+
+# Representations of a resource, in the server's order of preference.
+REPRESENTATIONS: dict[str, str] = {
+    "text/html": ".html",
+    "text/turtle": ".ttl",
+    "application/ld+json": ".jsonld",
+    "application/rdf+xml": ".rdf",
+    "application/n-triples": ".nt",
+}
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8", ".ttl": "text/turtle; charset=utf-8",
+    ".jsonld": "application/ld+json", ".rdf": "application/rdf+xml",
+    ".nt": "application/n-triples", ".gz": "application/gzip", ".svg": "image/svg+xml",
+    ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+    ".conf": "text/plain; charset=utf-8", "": "text/plain; charset=utf-8",
+}
+# SPARQL results: short name -> (media type, format name for the serialiser)
+RESULT_FORMATS = {
+    "json": ("application/sparql-results+json", "json"),
+    "xml": ("application/sparql-results+xml", "xml"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "tsv": ("text/tab-separated-values; charset=utf-8", "tsv"),
+}
+GRAPH_FORMATS = {
+    "turtle": ("text/turtle", "turtle"),
+    "ntriples": ("application/n-triples", "nt"),
+    "rdfxml": ("application/rdf+xml", "xml"),
+}
+_ALIASES = {"application/json": "application/sparql-results+json",
+            "application/xml": "application/sparql-results+xml",
+            "text/xml": "application/sparql-results+xml"}
+
+
+# ---------------------------------------------------------------------------------------
+# Content negotiation
+# ---------------------------------------------------------------------------------------
+
+
+def _accept_ranges(header: str) -> Iterator[tuple[str, float]]:
+    for part in header.split(","):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        if not media:
+            continue
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        yield _ALIASES.get(media.lower(), media.lower()), q
+
+
+def negotiate(accept: str | None, available: list[str]) -> str | None:
+    """The media type of ``available`` best matching an Accept header (None: 406).
+
+    The most specific matching range gives a type its quality (``type/sub`` over ``type/*``
+    over ``*/*``); the highest quality wins, ties going to the earlier entry of
+    ``available``. A missing or empty header accepts the first.
+    """
+    if not accept or not accept.strip():
+        return available[0] if available else None
+    ranges = list(_accept_ranges(accept))
+    best, best_q = None, 0.0
+    for media in available:
+        main = media.split("/")[0]
+        quality, specificity = 0.0, -1
+        for pattern, q in ranges:
+            rank = 3 if pattern == media else 2 if pattern == f"{main}/*" else \
+                1 if pattern == "*/*" else -1
+            if rank > specificity:
+                quality, specificity = q, rank
+        if specificity >= 0 and quality > best_q:
+            best, best_q = media, quality
+    return best
+
+
+# ---------------------------------------------------------------------------------------
+# SPARQL: checking and running queries
+# ---------------------------------------------------------------------------------------
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    from pyparsing import ParseResults
+
+    yield node
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list | tuple | ParseResults):
+        for value in node:
+            yield from _walk(value)
+
+
+def check_query(text: str) -> str:
+    """Parse a query and refuse what this endpoint does not run; returns the query form
+    (``SelectQuery``, ``AskQuery``, ``ConstructQuery`` or ``DescribeQuery``).
+
+    Raises :class:`QueryError` with ``status`` 403 for updates and 400 for syntax errors,
+    ``SERVICE``, ``FROM`` and ``FROM NAMED``.
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    try:
+        parsed = parseQuery(text)
+    except ParseException as error:
+        try:
+            parseUpdate(text)
+        except (ParseException, RecursionError):
+            raise _refusal(400, f"the query does not parse: {error.msg} at line "
+                                f"{error.lineno}, column {error.col}") from error
+        raise _refusal(403, "updates are not allowed: this endpoint is read-only") from error
+    except RecursionError as error:
+        raise _refusal(400, "the query is nested too deeply") from error
+    query = parsed[1]
+    if "datasetClause" in query:
+        raise _refusal(400, "FROM and FROM NAMED are not allowed: the endpoint queries its "
+                            "own graph only")
+    for node in _walk(parsed):
+        if getattr(node, "name", None) == "ServiceGraphPattern":
+            raise _refusal(400, "SERVICE is not allowed: the endpoint makes no outside "
+                                "requests")
+    return str(query.name)
+
+
+def _refusal(status: int, message: str) -> QueryError:
+    error = QueryError(message)
+    error.status = status  # type: ignore[attr-defined]
+    return error
+
+
+def _results_xml(result: QueryResult) -> bytes:
+    """SPARQL Query Results XML for a SELECT or ASK result."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    from rdflib import BNode, URIRef
+
+    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
+           "<head>"]
+    out += [f"<variable name={quoteattr(v)}/>" for v in result.variables]
+    out.append("</head>")
+    if result.kind == "ask":
+        out.append(f"<boolean>{'true' if result.boolean else 'false'}</boolean>")
+    else:
+        out.append("<results>")
+        for row in result.rows:
+            out.append("<result>")
+            for name, term in zip(result.variables, row, strict=True):
+                if term is None:
+                    continue
+                if isinstance(term, URIRef):
+                    value = f"<uri>{escape(str(term))}</uri>"
+                elif isinstance(term, BNode):
+                    value = f"<bnode>{escape(str(term))}</bnode>"
+                elif term.language:
+                    value = (f"<literal xml:lang={quoteattr(term.language)}>"
+                             f"{escape(str(term))}</literal>")
+                elif term.datatype is not None:
+                    value = (f"<literal datatype={quoteattr(str(term.datatype))}>"
+                             f"{escape(str(term))}</literal>")
+                else:
+                    value = f"<literal>{escape(str(term))}</literal>"
+                out.append(f"<binding name={quoteattr(name)}>{value}</binding>")
+            out.append("</result>")
+        out.append("</results>")
+    out.append("</sparql>\n")
+    return "\n".join(out).encode("utf-8")
+
+
+def run_sparql(query: str, fmt: str, *, graph_result: bool, store: pyoxigraph.Store,
+               timeout: float) -> bytes:
+    """Run a read-only query on ``store`` and serialise its result in ``fmt``.
+
+    The one place queries run: it goes through the saved-query engine
+    (:mod:`compact_kg.queries`), which refuses updates, SERVICE and FROM on the parse tree,
+    binds the defaults of any ``#+ param:`` lines, and runs the query in a forked worker
+    killed at ``timeout`` seconds (QueryTimeoutError).
+    """
+    from rdflib import Graph
+
+    from compact_kg.queries import parse_query_text, run_embedded
+    from compact_kg.results import format_result
+
+    saved = parse_query_text(query, name="request")
+    result = run_embedded(saved, store, timeout=timeout)
+    if graph_result:
+        graph = Graph()
+        for row in result.rows:
+            graph.add(row)  # type: ignore[arg-type]
+        return graph.serialize(format=fmt).encode("utf-8")
+    if fmt == "xml":
+        return _results_xml(result)
+    return format_result(result, fmt).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------
+# HTTP
+# ---------------------------------------------------------------------------------------
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "compact-kg"
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: object) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    # -- responses -------------------------------------------------------------------------
+
+    def _send(self, status: int, body: bytes, content_type: str,
+              headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if content_type.startswith("text/html"):
+            self.send_header("Content-Security-Policy",
+                             "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                             "style-src 'self' 'unsafe-inline'; img-src 'self' data:")
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        self._send(status, (message + "\n").encode("utf-8"), "text/plain; charset=utf-8",
+                   headers)
+
+    # -- routing ---------------------------------------------------------------------------
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        if url.path == "/sparql":
+            self._sparql(parse_qs(url.query, keep_blank_values=True))
+        else:
+            self._static(unquote(url.path))
+
+    def do_POST(self) -> None:
+        url = urlsplit(self.path)
+        if url.path != "/sparql":
+            self._error(405, "only /sparql accepts POST", {"Allow": "GET, HEAD"})
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY:
+            self._error(413, f"the request body must be at most {MAX_BODY} bytes")
+            return
+        body = self.rfile.read(length)
+        kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        params = parse_qs(url.query, keep_blank_values=True)
+        if kind == "application/x-www-form-urlencoded":
+            params.update(parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True))
+        elif kind == "application/sparql-query":
+            params["query"] = [body.decode("utf-8", "replace")]
+        elif kind == "application/sparql-update":
+            self._error(403, "updates are not allowed: this endpoint is read-only")
+            return
+        else:
+            self._error(415, "send application/sparql-query or a form with query=")
+            return
+        self._sparql(params)
+
+    def do_PUT(self) -> None:
+        self._error(405, "the site is read-only", {"Allow": "GET, HEAD, POST"})
+
+    do_DELETE = do_PATCH = do_PUT
+
+    # -- static files and resources --------------------------------------------------------
+
+    def _static(self, path: str) -> None:
+        root = self.server.site_dir
+        if path == "/.well-known/void":
+            path = "/void.ttl"
+        clean = posixpath.normpath(path)
+        if ".." in clean.split("/") or "\x00" in clean:
+            self._error(400, "bad path")
+            return
+        relative = clean.lstrip("/")
+        if path.endswith("/"):
+            relative = (relative + "/index").lstrip("/") if relative else "index"
+        target = root / relative
+        if relative and target.is_file():
+            self._file(target)
+            return
+        available = [media for media, ext in REPRESENTATIONS.items()
+                     if (root / (relative + ext)).is_file()]
+        if not available:
+            self._error(404, f"nothing at {path}")
+            return
+        chosen = negotiate(self.headers.get("Accept"), available)
+        if chosen is None:
+            self._error(406, "none of the available representations is acceptable: "
+                             + ", ".join(available), {"Vary": "Accept"})
+            return
+        file = root / (relative + REPRESENTATIONS[chosen])
+        self._file(file, {"Vary": "Accept",
+                          "Content-Location": "/" + relative + REPRESENTATIONS[chosen]})
+
+    def _file(self, file: Path, headers: dict[str, str] | None = None) -> None:
+        kind = CONTENT_TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] \
+            or "application/octet-stream"
+        self._send(200, file.read_bytes(), kind, headers)
+
+    # -- SPARQL ----------------------------------------------------------------------------
+
+    def _sparql(self, params: dict[str, list[str]]) -> None:
+        if "update" in params:
+            self._error(403, "updates are not allowed: this endpoint is read-only")
+            return
+        queries = params.get("query") or []
+        if len(queries) != 1 or not queries[0].strip():
+            self._error(400, "give exactly one query (query= parameter or request body)")
+            return
+        for key in ("default-graph-uri", "named-graph-uri"):
+            if params.get(key):
+                self._error(400, f"{key} is not supported: the endpoint has one graph")
+                return
+        try:
+            form = check_query(queries[0])
+        except QueryError as error:
+            self._error(getattr(error, "status", 400), str(error))
+            return
+        graph_result = form in {"ConstructQuery", "DescribeQuery"}
+        table = GRAPH_FORMATS if graph_result else RESULT_FORMATS
+        wanted = (params.get("format") or [""])[0].lower()
+        if wanted:
+            name = next((key for key, (media, _) in table.items()
+                         if wanted in {key, media.split(";")[0]}), None)
+        else:
+            media = negotiate(self.headers.get("Accept"),
+                              [m.split(";")[0] for m, _ in table.values()])
+            name = next((key for key, (m, _) in table.items() if m.split(";")[0] == media),
+                        None)
+        if name is None:
+            self._error(406, "cannot answer in that format; choose one of "
+                             + ", ".join(table))
+            return
+        media_type, fmt = table[name]
+        try:
+            body = run_sparql(queries[0], fmt, graph_result=graph_result,
+                              store=self.server.store, timeout=self.server.timeout)
+        except QueryTimeoutError as error:
+            self._error(503, str(error))
+            return
+        except QueryError as error:
+            self._error(getattr(error, "status", 400), str(error))
+            return
+        self._send(200, body, media_type, {"Vary": "Accept"})
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], site_dir: Path, store: pyoxigraph.Store,
+                 timeout: float, verbose: bool) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.site_dir = site_dir
+        self.store = store
+        self.timeout = timeout
+        self.verbose = verbose
+        super().__init__(address, _Handler)
+
+
+@dataclass
+class RunningServer:
+    """A server running in a background thread; :meth:`close` stops it and removes the build."""
+
+    url: str
+    site_dir: Path
+    server: _Server
+    thread: threading.Thread
+    workdir: Path
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _check_host(host: str) -> None:
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise InputError(f"refusing to bind {host}: only loopback addresses are allowed",
+                         hint="Use --host 127.0.0.1 and put a real web server in front "
+                              "for anything public.")
+
+
+def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.0,
+                 base_uri: str | None = None, paths: ProjectPaths | None = None,
+                 verbose: bool = False) -> RunningServer:
+    """Build the site into a temporary folder and serve it in a background thread."""
+    from compact_kg.publish import publish_site
+
+    _check_host(host)
+    workdir = Path(tempfile.mkdtemp(prefix="compact-kg-serve-"))
+    try:
+        summary = publish_site(workdir / "site", base_uri=base_uri, paths=paths)
+        store = pyoxigraph.Store()
+        for dump in summary.dumps:
+            if dump.name.endswith(".nt"):
+                store.bulk_load(path=str(dump), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        server = _Server((host, port), summary.out_dir, store, timeout, verbose)
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    thread = threading.Thread(target=server.serve_forever, name="compact-kg-serve",
+                              daemon=True)
+    thread.start()
+    bound_host, bound_port = server.server_address[:2]
+    shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+    return RunningServer(f"http://{shown}:{bound_port}/", summary.out_dir, server, thread,
+                         workdir)
+
+
+def serve_forever(*, host: str = "127.0.0.1", port: int = 8000, timeout: float = 10.0,
+                  base_uri: str | None = None, paths: ProjectPaths | None = None,
+                  announce: Callable[[str], None] | None = None) -> None:
+    """Run the server until interrupted (the ``compact-kg serve`` command)."""
+    running = start_server(host=host, port=port, timeout=timeout, base_uri=base_uri,
+                           paths=paths, verbose=True)
+    if announce:
+        announce(running.url)
+    try:
+        running.thread.join()
+    finally:
+        running.close()
+

@@ -1,0 +1,551 @@
+"""The HTML side of the published site: one page per resource, index and documentation pages.
+
+File layout (relative to the site folder, for base ``B``)::
+
+    B + "id/area/surrey"  ->  id/area/surrey.html  .ttl  .jsonld  .rdf  .nt
+    B + "def/"            ->  def/index.html ...     (an IRI ending in "/" gets "index")
+    B + "x#y"             ->  x/y.html ...           (a hash IRI gets a sub-path)
+
+Every link between pages is relative, so the site works from any folder and from file://.
+Pages are rendered with jinja2 templates (``templates/*.html``) with autoescaping on; the
+only unescaped inserts are SVG we draw ourselves (text escaped in :mod:`compact_kg.svg`) and
+JSON for ``<script>`` blocks, escaped by :func:`script_json`.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS
+from rdflib.term import Node
+
+from compact_kg import __version__
+from compact_kg.svg import Axis, TimePoint, matrix_svg, parse_date, timeline_svg
+
+__all__ = ["SavedQuery", "Site", "page_path", "read_saved_queries", "script_json"]
+
+_TEMPLATES = Path(__file__).parent / "templates"
+_SAFE = re.compile(r"[^A-Za-z0-9._~\-/]")
+LABEL_PREDICATES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
+DESCRIPTION_PREDICATES = (DCTERMS.description, SKOS.definition, RDFS.comment, SH.message)
+LANG_PREFERENCE = ("en-gb", "en", None)
+
+# Index pages and the saved query that produces the same list.
+INDEX_QUERIES = {
+    "case-studies": "case-studies",
+    "areas": "areas-by-type",
+    "mechanisms": "mechanisms-by-type",
+    "themes": "case-studies-by-theme",
+}
+
+
+def page_path(iri: str, base: str) -> str | None:
+    """The site path (without extension) of an IRI of our namespace, or None."""
+    if not iri.startswith(base) or iri == base:
+        return None
+    local = iri[len(base):]
+    if local.endswith("/"):
+        local += "index"
+    local = local.replace("#", "/")
+    segments = [_SAFE.sub("_", part) or "_" for part in local.split("/")]
+    segments = ["_" if part in {".", ".."} else part for part in segments]
+    return "/".join(segments)
+
+
+def script_json(text: str) -> Markup:
+    """JSON made safe inside <script>: '<', '>' and '&' become \\u escapes (valid JSON)."""
+    safe = (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return Markup(safe)  # noqa: S704 - every character that could end the script is escaped
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """A queries/*.rq file and its ``#+ key: value`` header."""
+
+    name: str
+    text: str
+    meta: dict[str, list[str]]
+
+    @property
+    def title(self) -> str:
+        return (self.meta.get("title") or [self.name])[0]
+
+    @property
+    def description(self) -> str:
+        return " ".join(self.meta.get("description") or [])
+
+    def others(self) -> list[tuple[str, str]]:
+        return [(key, "; ".join(values)) for key, values in self.meta.items()
+                if key not in {"title", "description"}]
+
+
+_HEADER = re.compile(r"^#\+\s*([A-Za-z][\w-]*)\s*:\s?(.*)$")
+
+
+def read_saved_queries(queries_dir: Path, rebase: tuple[str, str] | None = None,
+                       ) -> list[SavedQuery]:
+    """Every queries/*.rq file with its header lines (``#+ key: value``, repeatable).
+
+    With ``rebase=(old, new)`` every occurrence of the ``old`` namespace in the text is
+    replaced by ``new``, so the queries run against a rebased graph."""
+    found = []
+    for path in sorted(queries_dir.glob("*.rq")) if queries_dir.is_dir() else []:
+        text = path.read_text(encoding="utf-8")
+        if rebase is not None and rebase[0] != rebase[1]:
+            text = text.replace(*rebase)
+        meta: dict[str, list[str]] = defaultdict(list)
+        last = None
+        for line in text.splitlines():
+            match = _HEADER.match(line)
+            if match:
+                last = match.group(1).lower()
+                if match.group(2).strip():
+                    meta[last].append(match.group(2).strip())
+            elif line.startswith("#+") and last is not None and line[2:].strip():
+                meta[last].append(line[2:].strip())  # continuation / YAML-like list item
+            elif line.strip() and not line.startswith("#"):
+                break
+        found.append(SavedQuery(path.stem, text, dict(meta)))
+    return found
+
+
+@dataclass
+class Value:
+    """One object of a triple, ready for the template."""
+
+    text: str
+    href: str | None = None
+    iri: str | None = None
+    note: str | None = None  # datatype or language of a literal
+    rows: list[Row] = field(default_factory=list)  # a blank node's own properties
+
+
+@dataclass
+class Row:
+    """One predicate of a properties table with its values."""
+
+    label: str
+    href: str | None
+    iri: str
+    values: list[Value]
+
+
+def _pick(values: list[Node]) -> Node | None:
+    literals = [v for v in values if isinstance(v, Literal)]
+    for lang in LANG_PREFERENCE:
+        for value in literals:
+            if (value.language or None) == lang or (
+                    lang is not None and (value.language or "").lower() == lang):
+                return value
+    return literals[0] if literals else (values[0] if values else None)
+
+
+class Site:
+    """Renders the graph into HTML pages in ``out``; knows labels, paths and links."""
+
+    def __init__(self, graph: Graph, base: str, out: Path, queries: list[SavedQuery],
+                 model: Graph) -> None:
+        self.graph = graph
+        self.model = model
+        self.base = base
+        self.out = out
+        self.queries = queries
+        self.ckg = Namespace(base + "def/")
+        self.prefixes = sorted(((str(ns), p) for p, ns in graph.namespaces() if p),
+                               key=lambda item: -len(item[0]))
+        self.pages: dict[URIRef, str] = {}
+        for subject in set(graph.subjects()):
+            if isinstance(subject, URIRef):
+                path = page_path(str(subject), base)
+                if path is not None:
+                    self.pages[subject] = path
+        self.env = Environment(loader=FileSystemLoader(_TEMPLATES),
+                               autoescape=select_autoescape(default=True, default_for_string=True),
+                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        self._labels: dict[Node, str] = {}
+        self.written: list[Path] = []
+
+    # -- names and links -------------------------------------------------------------------
+
+    def qname(self, iri: str) -> str:
+        for namespace, prefix in self.prefixes:
+            if iri.startswith(namespace) and len(iri) > len(namespace):
+                return f"{prefix}:{iri[len(namespace):]}"
+        return iri
+
+    def label(self, node: Node) -> str:
+        if node in self._labels:
+            return self._labels[node]
+        text = None
+        for predicate in LABEL_PREDICATES:
+            chosen = _pick(list(self.graph.objects(node, predicate)))  # type: ignore[arg-type]
+            if chosen is not None:
+                text = str(chosen)
+                break
+        if text is None:
+            text = self.qname(str(node)) if isinstance(node, URIRef) else str(node)
+        self._labels[node] = text
+        return text
+
+    def description(self, node: Node) -> str | None:
+        for predicate in DESCRIPTION_PREDICATES:
+            chosen = _pick(list(self.graph.objects(node, predicate)))  # type: ignore[arg-type]
+            if chosen is not None:
+                return str(chosen)
+        return None
+
+    def href(self, node: Node, from_page: str, suffix: str = ".html") -> str | None:
+        """A relative link from the page at ``from_page`` to ``node`` (absolute if external)."""
+        if not isinstance(node, URIRef):
+            return None
+        path = self.pages.get(node)
+        if path is not None:
+            return self.rel(from_page, path + suffix)
+        text = str(node)
+        if text.startswith(("http://", "https://")) and not text.startswith(self.base):
+            return text
+        return None
+
+    @staticmethod
+    def rel(from_page: str, target: str) -> str:
+        return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
+
+    def value(self, node: Node, from_page: str, depth: int = 0) -> Value:
+        if isinstance(node, Literal):
+            note = f"@{node.language}" if node.language else (
+                self.qname(str(node.datatype)) if node.datatype else None)
+            return Value(text=str(node), note=note)
+        if isinstance(node, BNode):
+            rows = self.rows(node, from_page, depth + 1) if depth < 4 else []
+            return Value(text="(blank node)", rows=rows)
+        return Value(text=self.label(node), href=self.href(node, from_page), iri=str(node))
+
+    def rows(self, subject: Node, from_page: str, depth: int = 0) -> list[Row]:
+        grouped: dict[URIRef, list[Node]] = defaultdict(list)
+        for p, o in self.graph.predicate_objects(subject):  # type: ignore[arg-type]
+            grouped[p].append(o)  # type: ignore[index]
+        rows = []
+        order = {p: i for i, p in enumerate((RDF.type, *LABEL_PREDICATES,
+                                              *DESCRIPTION_PREDICATES))}
+        for predicate in sorted(grouped, key=lambda p: (order.get(p, 99), self.label(p))):
+            values = sorted(grouped[predicate], key=lambda o: (self.label(o), str(o)))
+            rows.append(Row(self.label(predicate), self.href(predicate, from_page),
+                            str(predicate), [self.value(v, from_page, depth) for v in values]))
+        return rows
+
+    def links(self, nodes: list[Node] | set[Node], from_page: str) -> list[Value]:
+        return [self.value(n, from_page)
+                for n in sorted(nodes, key=lambda n: (self.label(n), str(n)))]
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write(self, path: str, template: str, **context: object) -> None:
+        root = self.rel(path, "index.html").removesuffix("index.html") or "./"
+        nav = [(title, self.rel(path, target)) for title, target in (
+            ("Home", "index.html"), ("Case studies", "case-studies.html"),
+            ("Areas", "areas.html"), ("Mechanisms", "mechanisms.html"),
+            ("Themes", "themes.html"), ("Ontology", "docs/ontology.html"),
+            ("Vocabularies", "docs/vocabularies.html"), ("Shapes", "docs/shapes.html"),
+            ("Saved queries", "queries.html"), ("Query", "query.html"),
+            ("VoID", "void.ttl"))]
+        html = self.env.get_template(template).render(
+            root=root, nav=nav, version=__version__, **context)
+        target = self.out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+        self.written.append(target)
+
+    def query_link(self, from_page: str, name: str) -> tuple[str, bool]:
+        exists = any(q.name == name for q in self.queries)
+        return self.rel(from_page, "queries.html") + (f"#{name}" if exists else ""), exists
+
+    # -- resource pages --------------------------------------------------------------------
+
+    def provenance(self, subject: Node, from_page: str) -> list[dict[str, object]]:
+        blocks = []
+        ckg = self.ckg
+        for locator in sorted(self.graph.objects(subject, PROV.wasDerivedFrom)):  # type: ignore[arg-type]
+            block: dict[str, object] = {"locator": self.value(locator, from_page)}
+            publication = next(self.graph.objects(locator, DCTERMS.isPartOf), None)
+            if publication is not None:
+                title = _pick(list(self.graph.objects(publication, DCTERMS.title)))
+                block["publication"] = self.value(publication, from_page)
+                block["title"] = str(title) if title is not None else self.label(publication)
+                publisher = next(self.graph.objects(publication, DCTERMS.publisher), None)
+                if publisher is not None:
+                    block["publisher"] = self.value(publisher, from_page)
+                issued = next(self.graph.objects(publication, DCTERMS.issued), None)
+                block["issued"] = str(issued) if issued is not None else None
+            start = next(self.graph.objects(locator, ckg.pageStart), None)
+            end = next(self.graph.objects(locator, ckg.pageEnd), None)
+            if start is not None:
+                block["pages"] = f"{start}–{end}" if end is not None and end != start \
+                    else f"{start}"
+            section = next(self.graph.objects(locator, ckg.section), None)
+            block["section"] = str(section) if section is not None else None
+            blocks.append(block)
+        return blocks
+
+    def resource_page(self, subject: URIRef, path: str, jsonld: str) -> None:
+        incoming: dict[tuple[str, str], list[Value]] = defaultdict(list)
+        for s, p in self.graph.subject_predicates(subject):
+            key = (self.label(p), str(p))
+            incoming[key].append(self.value(s, path))
+        name = posixpath.basename(path)
+        self.write(
+            path + ".html", "resource.html",
+            title=self.label(subject), iri=str(subject), qname=self.qname(str(subject)),
+            description=self.description(subject),
+            types=self.links(set(self.graph.objects(subject, RDF.type)), path),
+            rows=self.rows(subject, path),
+            incoming=[(label, iri, self.href(URIRef(iri), path),
+                       sorted(values, key=lambda v: v.text))
+                      for (label, iri), values in sorted(incoming.items())],
+            provenance=self.provenance(subject, path),
+            jsonld=script_json(jsonld),
+            alternates=[(ext.upper(), f"{name}.{ext}") for ext in ("ttl", "jsonld", "rdf", "nt")])
+
+    # -- index pages -----------------------------------------------------------------------
+
+    def instances(self, cls: URIRef) -> list[URIRef]:
+        found = {s for s in self.graph.subjects(RDF.type, cls) if isinstance(s, URIRef)}
+        return sorted(found, key=lambda s: (self.label(s), str(s)))
+
+    def scheme_concepts(self, scheme: URIRef) -> list[URIRef]:
+        found = {s for s in self.graph.subjects(SKOS.inScheme, scheme) if isinstance(s, URIRef)}
+        return sorted(found, key=lambda s: (self.label(s), str(s)))
+
+    def _index(self, path: str, key: str, title: str, intro: str, **context: object) -> None:
+        query_href, query_exists = self.query_link(path, INDEX_QUERIES[key])
+        self.write(path, "list.html", title=title, intro=intro, query_href=query_href,
+                   query_name=INDEX_QUERIES[key], query_exists=query_exists, **context)
+
+    def case_studies_page(self) -> None:
+        path = "case-studies.html"
+        ckg = self.ckg
+        items = []
+        for case in self.instances(ckg.CaseStudy):
+            items.append({
+                "item": self.value(case, path),
+                "cells": [
+                    ("Area", self.links(set(self.graph.objects(case, ckg.area)), path)),
+                    ("Theme", self.links(self.themes_of(case), path)),
+                    ("Mechanisms", self.links(set(self.graph.objects(case, ckg.mechanism)),
+                                              path)),
+                ]})
+        self._index(path, "case-studies", "Case studies",
+                    "Every case study in the graph, with its area, theme and mechanisms.",
+                    groups=[("", items)], columns=["Case study", "Area", "Theme", "Mechanisms"],
+                    svg=Markup(self.timeline(path)),  # noqa: S704 - our own escaped SVG
+                    svg_caption="Dated events (circles) and measurements (squares).")
+
+    def themes_of(self, node: Node) -> set[Node]:
+        scheme = URIRef(self.base + "vocab/theme")
+        themes = set()
+        for o in self.graph.objects(node, None):  # type: ignore[arg-type]
+            if (o, SKOS.inScheme, scheme) in self.graph:
+                themes.add(o)
+        for locator in self.graph.objects(node, PROV.wasDerivedFrom):  # type: ignore[arg-type]
+            for o in self.graph.objects(locator, None):
+                if (o, SKOS.inScheme, scheme) in self.graph:
+                    themes.add(o)
+        return themes
+
+    def areas_page(self) -> None:
+        path = "areas.html"
+        ckg = self.ckg
+        groups: dict[str, list[dict[str, object]]] = defaultdict(list)
+        for area in self.instances(ckg.Area):
+            kinds = sorted(self.label(t) for t in self.graph.objects(area, ckg.authorityType))
+            groups[", ".join(kinds) or "(no type)"].append({
+                "item": self.value(area, path),
+                "cells": [
+                    ("GSS code", [Value(str(c)) for c in self.graph.objects(area, ckg.gssCode)]),
+                    ("Region", self.links(set(self.graph.objects(area, ckg.region)), path)),
+                    ("Council", self.links(set(self.graph.objects(area, ckg.governedBy)), path)),
+                    ("Case studies", self.links(
+                        {s for s in self.graph.subjects(ckg.area, area)
+                         if (s, RDF.type, ckg.CaseStudy) in self.graph}, path)),
+                ]})
+        self._index(path, "areas", "Areas", "Areas grouped by the type of their local authority.",
+                    groups=sorted(groups.items()),
+                    columns=["Area", "GSS code", "Region", "Council", "Case studies"])
+
+    def mechanisms_page(self) -> None:
+        path = "mechanisms.html"
+        ckg = self.ckg
+        groups: dict[str, list[dict[str, object]]] = defaultdict(list)
+        for mechanism in self.instances(ckg.Mechanism):
+            kinds = sorted(self.label(t) for t in self.graph.objects(mechanism, ckg.mechanismType))
+            cases = set(self.graph.subjects(ckg.mechanism, mechanism))
+            groups[", ".join(kinds) or "(no type)"].append({
+                "item": self.value(mechanism, path),
+                "cells": [
+                    ("Case study", self.links(cases, path)),
+                    ("Operated by", self.links(set(self.graph.objects(mechanism, ckg.operatedBy)),
+                                               path)),
+                ]})
+        self._index(path, "mechanisms", "Mechanisms",
+                    "Partnership mechanisms grouped by type, and which areas use each type.",
+                    groups=sorted(groups.items()),
+                    columns=["Mechanism", "Case study", "Operated by"],
+                    svg=Markup(self.matrix(path)),  # noqa: S704 - our own escaped SVG
+                    svg_caption="Mechanism types (rows) by area (columns): a filled cell means "
+                                "a case study of the area has a mechanism of that type.")
+
+    def themes_page(self) -> None:
+        path = "themes.html"
+        scheme = URIRef(self.base + "vocab/theme")
+        ckg = self.ckg
+        items = []
+        for theme in self.scheme_concepts(scheme):
+            cases = {c for c in self.instances(ckg.CaseStudy) if theme in self.themes_of(c)}
+            items.append({"item": self.value(theme, path),
+                          "cells": [("Definition", [Value(self.description(theme) or "")]),
+                                    ("Case studies", self.links(cases, path))]})
+        self._index(path, "themes", "Themes",
+                    "The themes of the booklet's sections, with the case studies under each.",
+                    groups=[("", items)], columns=["Theme", "Definition", "Case studies"])
+
+    def matrix(self, from_page: str) -> str:
+        ckg = self.ckg
+        pairs: set[tuple[Node, Node]] = set()
+        for case in self.instances(ckg.CaseStudy):
+            for area in self.graph.objects(case, ckg.area):
+                for mechanism in self.graph.objects(case, ckg.mechanism):
+                    for kind in self.graph.objects(mechanism, ckg.mechanismType):
+                        pairs.add((kind, area))
+        kinds = self.scheme_concepts(URIRef(self.base + "vocab/mechanism-type"))
+        kinds += sorted({k for k, _ in pairs} - set(kinds), key=self.label)
+        areas = sorted({a for _, a in pairs}, key=lambda a: self.label(a))
+        rows = [Axis(self.label(k), self.href(k, from_page)) for k in kinds]
+        columns = [Axis(self.label(a), self.href(a, from_page)) for a in areas]
+        filled = {(kinds.index(k), areas.index(a)) for k, a in pairs}
+        return matrix_svg(rows, columns, filled, title="Mechanism types by area")
+
+    def timeline(self, from_page: str) -> str:
+        ckg = self.ckg
+        points = []
+        for subject, date in self.graph.subject_objects(ckg.date):
+            self._point(points, subject, date, from_page)
+        for subject, period in self.graph.subject_objects(ckg.period):
+            start = next(self.graph.objects(period, ckg.startDate), None)
+            if start is not None:
+                self._point(points, subject, start, from_page, note=self.label(period))
+        return timeline_svg(points, title="Timeline of events and measurements")
+
+    def _point(self, points: list[TimePoint], subject: Node, date: Node, from_page: str,
+               note: str | None = None) -> None:
+        when = parse_date(str(date))
+        if when is None:
+            return
+        kind = "event" if (subject, RDF.type, self.ckg.Event) in self.graph else "measurement"
+        label = self.label(subject)
+        if kind == "measurement":
+            value = next(self.graph.objects(subject, self.ckg.value), None)
+            unit = next(self.graph.objects(subject, self.ckg.unit), None)
+            if value is not None:
+                label = f"{label}: {value}{' ' + self.label(unit) if unit is not None else ''}"
+        points.append(TimePoint(when, note or str(date), label, kind,
+                                self.href(subject, from_page)))
+
+    # -- documentation pages ---------------------------------------------------------------
+
+    def ontology_page(self) -> None:
+        path = "docs/ontology.html"
+        g = self.model
+
+        def terms(kinds: tuple[URIRef, ...]) -> list[URIRef]:
+            found = {s for kind in kinds for s in g.subjects(RDF.type, kind)
+                     if isinstance(s, URIRef) and str(s).startswith(self.base)}
+            return sorted(found, key=lambda s: str(s).lower())
+
+        def entry(term: URIRef, extra: list[tuple[str, URIRef, bool]]) -> dict[str, object]:
+            facts = []
+            for title, predicate, inverse in extra:
+                nodes = set(g.subjects(predicate, term) if inverse else g.objects(term, predicate))
+                if nodes:
+                    facts.append((title, self.links(nodes, path)))
+            return {"term": self.value(term, path), "qname": self.qname(str(term)),
+                    "anchor": str(term).rsplit("/", 1)[-1],
+                    "definition": self.description(term), "facts": facts}
+
+        classes = [entry(c, [("Subclass of", RDFS.subClassOf, False),
+                             ("Superclass of", RDFS.subClassOf, True),
+                             ("Domain of", RDFS.domain, True), ("Range of", RDFS.range, True)])
+                   for c in terms((OWL.Class, RDFS.Class))]
+        properties = [entry(p, [("Domain", RDFS.domain, False), ("Range", RDFS.range, False),
+                                ("Subproperty of", RDFS.subPropertyOf, False),
+                                ("Inverse of", OWL.inverseOf, False)])
+                      for p in terms((OWL.ObjectProperty, OWL.DatatypeProperty,
+                                      OWL.AnnotationProperty, RDF.Property))]
+        ontology = next((o for o in g.subjects(RDF.type, OWL.Ontology)
+                         if isinstance(o, URIRef) and str(o).startswith(self.base)), None)
+        self.write(path, "ontology.html", title="Ontology",
+                   ontology=self.value(ontology, path) if ontology is not None else None,
+                   description=self.description(ontology) if ontology is not None else None,
+                   classes=classes, properties=properties)
+
+    def vocabulary_pages(self) -> None:
+        schemes = sorted((s for s in self.model.subjects(RDF.type, SKOS.ConceptScheme)
+                          if isinstance(s, URIRef)), key=lambda s: str(s))
+        listing = []
+        for scheme in schemes:
+            slug = _SAFE.sub("_", str(scheme).rstrip("/").rsplit("/", 1)[-1])
+            path = f"docs/vocabularies/{slug}.html"
+            concepts = [{"concept": self.value(c, path), "anchor": str(c).rsplit("/", 1)[-1],
+                         "definition": self.description(c),
+                         "broader": self.links(set(self.graph.objects(c, SKOS.broader)), path)}
+                        for c in self.scheme_concepts(scheme)]
+            self.write(path, "vocabulary.html", title=self.label(scheme),
+                       scheme=self.value(scheme, path), description=self.description(scheme),
+                       concepts=concepts)
+            listing.append((self.label(scheme), f"vocabularies/{slug}.html",
+                            self.description(scheme), len(concepts)))
+        self.write("docs/vocabularies.html", "vocabularies.html", title="Vocabularies",
+                   schemes=listing)
+
+    def shapes_page(self) -> None:
+        path = "docs/shapes.html"
+        g = self.model
+        shapes = {s for kind in (SH.NodeShape, SH.PropertyShape)
+                  for s in g.subjects(RDF.type, kind)}
+        shapes |= set(g.subjects(SH.property, None))
+        shapes |= set(g.objects(None, SH.property))
+        entries = []
+        for shape in sorted(shapes, key=lambda s: (isinstance(s, BNode), str(s))):
+            messages = [str(m) for m in g.objects(shape, SH.message)]
+            if isinstance(shape, BNode) and not messages:
+                continue
+            owner = next(g.subjects(SH.property, shape), None)
+            severity = next(g.objects(shape, SH.severity), SH.Violation)
+            entries.append({
+                "shape": self.value(shape, path) if isinstance(shape, URIRef)
+                else Value(f"property shape of {self.label(owner)}" if owner else "(shape)"),
+                "messages": messages, "severity": self.qname(str(severity)),
+                "targets": self.links({o for p in (SH.targetClass, SH.targetNode,
+                                                   SH.targetSubjectsOf, SH.targetObjectsOf)
+                                       for o in g.objects(shape, p)}, path),
+                "paths": [self.label(o) for o in g.objects(shape, SH.path)],
+                "owner": self.value(owner, path) if isinstance(owner, URIRef) else None,
+            })
+        self.write(path, "shapes.html", title="Shapes", shapes=entries)
+
+    def queries_page(self) -> None:
+        self.write("queries.html", "queries.html", title="Saved queries", queries=self.queries)
+
+    def query_page(self) -> None:
+        catalogue = [{"name": q.name, "title": q.title, "description": q.description,
+                      "text": q.text} for q in self.queries]
+        self.write("query.html", "query.html", title="Run a query",
+                   catalogue=script_json(json.dumps(catalogue, ensure_ascii=False)),
+                   base=self.base)

@@ -1,0 +1,234 @@
+"""`compact-kg serve`: content negotiation at resource paths and the read-only SPARQL endpoint."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from compact_kg.errors import InputError
+from compact_kg.serve import RunningServer, negotiate, start_server
+from tests._publish_support import make_checkout
+
+pytestmark = pytest.mark.server
+
+AREA_QUERY = ("SELECT ?area WHERE { ?area a <https://w3id.org/compact-kg/def/Area> } "
+              "ORDER BY ?area LIMIT 3")
+CARTESIAN = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . "
+             "?m ?n2 ?o }")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    paths = make_checkout(tmp_path_factory.mktemp("serve"))
+    running = start_server(host="127.0.0.1", port=0, timeout=2.0, paths=paths)
+    try:
+        yield running
+    finally:
+        running.close()
+
+
+def fetch(server: RunningServer, path: str, *, accept: str | None = None,
+          data: bytes | None = None, content_type: str | None = None,
+          method: str | None = None) -> tuple[int, str, bytes]:
+    request = urllib.request.Request(server.url + path, data=data, method=method)
+    if accept is not None:
+        request.add_header("Accept", accept)
+    if content_type is not None:
+        request.add_header("Content-Type", content_type)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers["Content-Type"], response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], error.read()
+
+
+def test_server_binds_loopback_on_a_free_port(server: RunningServer) -> None:
+    host, port = server.server.server_address[:2]
+    assert host == "127.0.0.1" and port > 0
+    assert server.url == f"http://127.0.0.1:{port}/"
+
+
+def test_a_public_address_is_refused() -> None:
+    with pytest.raises(InputError, match="loopback"):
+        start_server(host="0.0.0.0")
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    ("text/html", "text/html"),
+    ("text/turtle", "text/turtle"),
+    ("application/ld+json", "application/ld+json"),
+    ("application/rdf+xml", "application/rdf+xml"),
+    ("application/n-triples", "application/n-triples"),
+    ("*/*", "text/html"),
+    (None, "text/html"),
+    ("text/html;q=0.1, text/turtle;q=0.8", "text/turtle"),
+    ("application/*;q=0.5, text/turtle;q=0.4", "application/ld+json"),
+    ("text/*;q=0.9, text/html;q=0", "text/turtle"),
+    ("application/pdf, */*;q=0.1", "text/html"),
+])
+def test_resource_uri_negotiates_its_representation(server: RunningServer, accept: str | None,
+                                                    expected: str) -> None:
+    status, content_type, body = fetch(server, "id/area/surrey", accept=accept)
+    assert status == 200
+    assert content_type.split(";")[0] == expected
+    assert body
+
+
+def test_each_representation_is_the_resource_data(server: RunningServer) -> None:
+    from rdflib import Graph, URIRef
+
+    _, _, turtle = fetch(server, "id/area/surrey", accept="text/turtle")
+    graph = Graph().parse(data=turtle, format="turtle")
+    assert (URIRef("https://w3id.org/compact-kg/id/area/surrey"), None, None) in graph
+    _, _, html = fetch(server, "id/area/surrey", accept="text/html")
+    assert b"<h1>Surrey</h1>" in html
+
+
+@pytest.mark.parametrize("accept", ["application/pdf", "image/png, text/plain",
+                                    "text/turtle;q=0, text/html;q=0, application/*;q=0"])
+def test_unservable_accept_gets_406(server: RunningServer, accept: str) -> None:
+    status, _, body = fetch(server, "id/area/surrey", accept=accept)
+    assert status == 406
+    assert b"text/turtle" in body
+
+
+def test_unknown_path_is_404_and_well_known_void_is_turtle(server: RunningServer) -> None:
+    assert fetch(server, "id/area/atlantis")[0] == 404
+    status, content_type, body = fetch(server, ".well-known/void")
+    assert status == 200 and content_type.startswith("text/turtle")
+    assert b"void:Dataset" in body or b"rdfs.org/ns/void#Dataset" in body
+    assert fetch(server, "../../etc/passwd")[0] in {400, 404}
+
+
+@pytest.mark.parametrize(("fmt", "media"), [
+    ("json", "application/sparql-results+json"), ("xml", "application/sparql-results+xml"),
+    ("csv", "text/csv"), ("tsv", "text/tab-separated-values")])
+def test_select_answers_in_each_results_format(server: RunningServer, fmt: str,
+                                               media: str) -> None:
+    by_param = fetch(server, "sparql?" + urllib.parse.urlencode({"query": AREA_QUERY,
+                                                                 "format": fmt}))
+    by_accept = fetch(server, "sparql?" + urllib.parse.urlencode({"query": AREA_QUERY}),
+                      accept=media)
+    for status, content_type, body in (by_param, by_accept):
+        assert status == 200, body
+        assert content_type.split(";")[0] == media
+        rows = _rows(fmt, body)
+        assert len(rows) == 3
+        assert all("https://w3id.org/compact-kg/id/area/" in row for row in rows)
+
+
+def _rows(fmt: str, body: bytes) -> list[str]:
+    if fmt == "json":
+        return [b["area"]["value"] for b in json.loads(body)["results"]["bindings"]]
+    if fmt == "xml":
+        ns = "{http://www.w3.org/2005/sparql-results#}"
+        return [u.text or "" for u in ET.fromstring(body).iter(f"{ns}uri")]
+    if fmt == "csv":
+        return [r[0] for r in list(csv.reader(io.StringIO(body.decode())))[1:]]
+    return body.decode().splitlines()[1:]
+
+
+def test_post_form_and_sparql_query_bodies(server: RunningServer) -> None:
+    form = urllib.parse.urlencode({"query": AREA_QUERY}).encode()
+    status, _, body = fetch(server, "sparql", data=form,
+                            content_type="application/x-www-form-urlencoded",
+                            accept="application/sparql-results+json")
+    assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 3
+    status, _, body = fetch(server, "sparql", data=AREA_QUERY.encode(),
+                            content_type="application/sparql-query")
+    assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 3
+
+
+def test_ask_and_construct(server: RunningServer) -> None:
+    ask = "ASK { <https://w3id.org/compact-kg/id/area/surrey> ?p ?o }"
+    status, _, body = fetch(server, "sparql?" + urllib.parse.urlencode({"query": ask}))
+    assert status == 200 and json.loads(body)["boolean"] is True
+    construct = ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o "
+                 "FILTER(?s = <https://w3id.org/compact-kg/id/area/surrey>) }")
+    status, content_type, body = fetch(
+        server, "sparql?" + urllib.parse.urlencode({"query": construct}), accept="text/turtle")
+    assert status == 200 and content_type.startswith("text/turtle") and b"surrey" in body
+
+
+@pytest.mark.parametrize(("how", "expected"), [
+    ("update-param", 403), ("update-text", 403), ("update-content-type", 403)])
+def test_updates_are_refused(server: RunningServer, how: str, expected: int) -> None:
+    update = "INSERT DATA { <http://example.org/a> <http://example.org/b> 1 }"
+    if how == "update-param":
+        result = fetch(server, "sparql", data=urllib.parse.urlencode({"update": update}).encode(),
+                       content_type="application/x-www-form-urlencoded")
+    elif how == "update-text":
+        result = fetch(server, "sparql?" + urllib.parse.urlencode({"query": update}))
+    else:
+        result = fetch(server, "sparql", data=update.encode(),
+                       content_type="application/sparql-update")
+    status, _, body = result
+    assert status == expected
+    assert b"read-only" in body
+    ask = "ASK { <http://example.org/a> ?p ?o }"
+    _, _, answer = fetch(server, "sparql?" + urllib.parse.urlencode({"query": ask}))
+    assert json.loads(answer)["boolean"] is False
+
+
+@pytest.mark.parametrize(("query", "word"), [
+    ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", b"SERVICE"),
+    ("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }", b"FROM"),
+    ("SELECT * FROM NAMED <http://example.org/g> WHERE { GRAPH ?g { ?s ?p ?o } }", b"FROM"),
+    ("SELECT WHERE {", b"does not parse"),
+])
+def test_outside_requests_and_bad_syntax_are_refused(server: RunningServer, query: str,
+                                                     word: bytes) -> None:
+    status, _, body = fetch(server, "sparql?" + urllib.parse.urlencode({"query": query}))
+    assert status == 400
+    assert word in body
+
+
+def test_a_cartesian_product_is_stopped_at_the_deadline(server: RunningServer) -> None:
+    started = time.monotonic()
+    status, _, body = fetch(server, "sparql?" + urllib.parse.urlencode({"query": CARTESIAN}))
+    elapsed = time.monotonic() - started
+    assert status == 503
+    assert b"stopped" in body
+    assert 1.9 < elapsed < 10
+    # and the server still answers afterwards
+    assert fetch(server, "sparql?" + urllib.parse.urlencode({"query": AREA_QUERY}))[0] == 200
+
+
+def test_the_site_pages_are_served(server: RunningServer) -> None:
+    for path in ("", "index.html", "query.html", "queries.html", "mechanisms.html",
+                 "dumps/SHA256SUMS", "def/"):
+        status, _, _ = fetch(server, path)
+        assert status == 200, path
+    assert fetch(server, "index.html", method="PUT", data=b"x")[0] == 405
+
+
+def test_negotiate_follows_q_values_and_specificity() -> None:
+    available = ["text/html", "text/turtle", "application/ld+json"]
+    assert negotiate(None, available) == "text/html"
+    assert negotiate("", available) == "text/html"
+    assert negotiate("application/ld+json", available) == "application/ld+json"
+    assert negotiate("*/*;q=0.2, text/turtle", available) == "text/turtle"
+    assert negotiate("text/*, text/html;q=0.3", available) == "text/turtle"
+    assert negotiate("application/pdf", available) is None
+    assert negotiate("text/turtle;q=0", ["text/turtle"]) is None
+    assert negotiate("text/turtle;q=abc, text/html", available) == "text/html"
+
+
+def test_serve_cli_help_mentions_timeout() -> None:
+    from click.testing import CliRunner
+
+    from compact_kg.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve", "--help"])
+    assert result.exit_code == 0 and "--timeout" in result.output
+    assert Path(__file__).is_file()
