@@ -218,21 +218,39 @@ def op_queries(spec: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------
 
 
+def _local(term: Any) -> str:
+    text = "" if term is None else str(term)
+    for mark in ("#", ":", "/"):
+        text = text.rsplit(mark, 1)[-1]
+    return text
+
+
 def result_keys(report_graph: Any) -> list[list[str]]:
-    """Every sh:ValidationResult of a pySHACL report graph as a sorted list of strings."""
-    from rdflib import Namespace
-    from rdflib.namespace import RDF
+    """The top-level results of a pySHACL report graph as sorted (focus, shape, severity,
+    constraint component) keys, one per result (a multiset)."""
+    from rdflib.namespace import RDF, SH
 
-    sh = Namespace("http://www.w3.org/ns/shacl#")
-    keys = set()
-    for result in report_graph.subjects(RDF.type, sh.ValidationResult):
-        def one(pred: Any, r: Any = result) -> str:
-            value = report_graph.value(r, pred)
-            return "" if value is None else str(value)
+    keys = []
+    for report in report_graph.subjects(RDF.type, SH.ValidationReport):
+        for result in report_graph.objects(report, SH.result):
+            keys.append([str(report_graph.value(result, SH.focusNode)),
+                         str(report_graph.value(result, SH.sourceShape)),
+                         _local(report_graph.value(result, SH.resultSeverity)),
+                         _local(report_graph.value(result, SH.sourceConstraintComponent))])
+    return sorted(keys)
 
-        keys.add((one(sh.focusNode), one(sh.resultPath), one(sh.sourceShape),
-                  one(sh.sourceConstraintComponent), one(sh.resultSeverity)))
-    return [list(k) for k in sorted(keys)]
+
+def report_keys(report: Any) -> list[list[str]]:
+    """The same keys for a compact_kg ValidationReport."""
+    return sorted([r.focus, r.shape, r.severity, _local(r.component) if r.component else ""]
+                  for r in report.results)
+
+
+def project(spec: dict[str, Any]) -> Any:
+    """ProjectPaths of the generated checkout whose data folder is ``spec['data']``."""
+    from compact_kg.paths import ProjectPaths
+
+    return ProjectPaths(Path(spec["data"]).parent)
 
 
 def _rdflib_graph(files: list[Path]) -> Any:
@@ -245,85 +263,85 @@ def _rdflib_graph(files: list[Path]) -> Any:
 
 
 def baseline_pyshacl(files: list[Path]) -> tuple[bool, Any]:
-    """Raw pySHACL: parse everything into one rdflib graph, validate with the shapes."""
+    """Raw pySHACL, as its README shows: one rdflib graph of everything, the shapes graph,
+    and the options compact_kg.validate uses (no inference, no SHACL-AF)."""
     import pyshacl
     from rdflib import Graph
 
     shapes = Graph().parse(data=shapes_file().read_bytes(), format="turtle")
     data = _rdflib_graph(files)
     conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
-                                           advanced=True, allow_warnings=True)
+                                           advanced=False, allow_warnings=True,
+                                           allow_infos=True, do_owl_imports=False)
     return bool(conforms), report
 
 
 def op_validate_whole(spec: dict[str, Any]) -> dict[str, Any]:
-    files = dataset_files(spec["data"])
-    if spec["side"] == "ours":
-        conforms, report = _ours_validate_whole(spec, files)
-    else:
+    shapes_file()
+    if spec["side"] == "baseline":
         import pyshacl  # noqa: F401
 
-        shapes_file()
+        files = dataset_files(spec["data"])
         start = time.perf_counter()
         conforms, report = baseline_pyshacl(files)
         seconds = time.perf_counter() - start
         return {"seconds": seconds, "conforms": conforms, "results": result_keys(report)}
-    return {"seconds": report.pop("_seconds"), "conforms": conforms, **report}
-
-
-def _ours_validate_whole(spec: dict[str, Any], files: list[Path]) -> tuple[bool, dict]:
-    shapes_file()
-    variant = spec.get("variant", "plain")
-    if variant == "parallel":
+    paths = project(spec)
+    if spec.get("variant") == "parallel":
         scale = _need("compact_kg.scale", "validate_parallel")
+        _need("compact_kg.validate", "validate_dataset")
         start = time.perf_counter()
-        report = scale.validate_parallel(spec["data_files"] if "data_files" in spec else
-                                         data_files(spec["data"]), model=model_files(),
-                                         processes=int(spec.get("processes", 2)))
-        seconds = time.perf_counter() - start
-        return report.conforms, {"_seconds": seconds, "results": report.result_keys()}
-    validate = _need("compact_kg.validate", "validate_dataset")
-    start = time.perf_counter()
-    report = validate.validate_dataset(files)
+        report = scale.validate_parallel(paths, processes=int(spec.get("processes", 2)))
+    else:
+        validate = _need("compact_kg.validate", "validate_dataset")
+        start = time.perf_counter()
+        report = validate.validate_dataset(paths)
     seconds = time.perf_counter() - start
-    return bool(report.conforms), {"_seconds": seconds, "results": _report_keys(report)}
-
-
-def _report_keys(report: Any) -> list[list[str]]:
-    """Result keys of our validation report (via its pySHACL graph when it keeps one)."""
-    graph = getattr(report, "graph", None) or getattr(report, "report_graph", None)
-    if graph is not None:
-        return result_keys(graph)
-    results = getattr(report, "results", None)
-    if results is None:
-        raise NotAvailable("cannot read the results of compact_kg.validate's report")
-    keys = set()
-    for r in results:
-        keys.add((str(getattr(r, "focus_node", "") or ""), str(getattr(r, "path", "") or ""),
-                  str(getattr(r, "source_shape", "") or ""),
-                  str(getattr(r, "component", "") or ""),
-                  str(getattr(r, "severity", "") or "")))
-    return [list(k) for k in sorted(keys)]
+    return {"seconds": seconds, "conforms": bool(report.conforms),
+            "results": report_keys(report)}
 
 
 def op_validate_submission(spec: dict[str, Any]) -> dict[str, Any]:
-    files = dataset_files(spec["data"])
+    shapes_file()
     submission = Path(spec["submission"])
     if spec["side"] == "baseline":
         import pyshacl  # noqa: F401
 
-        shapes_file()
+        files = dataset_files(spec["data"])
         start = time.perf_counter()
-        conforms, report = baseline_pyshacl([*files, submission])
+        _conforms, report = baseline_pyshacl([*files, submission])
         seconds = time.perf_counter() - start
-        return {"seconds": seconds, "conforms": conforms, "results": result_keys(report)}
-    shapes_file()
-    validate = _need("compact_kg.validate", "validate_submission")
-    start = time.perf_counter()
-    report = validate.validate_submission(submission, context=files)
+        subjects = _subjects(submission)
+        keys = [k for k in result_keys(report) if k[0] in subjects]
+        return {"seconds": seconds, "conforms": not any(k[2] == "Violation" for k in keys),
+                "results": keys}
+    paths = project(spec)
+    extra: dict[str, Any] = {}
+    if spec.get("variant") == "indexed":
+        scale = _need("compact_kg.scale", "validate_submission", "DatasetIndex")
+        start = time.perf_counter()
+        index = scale.DatasetIndex.load(paths)
+        extra["index_seconds"] = time.perf_counter() - start
+        start = time.perf_counter()
+        scale.validate_submission([submission], index, paths)  # first check reads neighbours
+        extra["first_check_seconds"] = time.perf_counter() - start
+        start = time.perf_counter()
+        report = scale.validate_submission([submission], index, paths)
+    else:
+        validate = _need("compact_kg.validate", "validate_files")
+        start = time.perf_counter()
+        report = validate.validate_files([submission], paths)
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "conforms": bool(report.conforms),
-            "results": _report_keys(report)}
+            "results": report_keys(report), **extra}
+
+
+def _subjects(path: Path) -> set[str]:
+    import pyoxigraph
+
+    return {q.subject.value for q in pyoxigraph.parse(path=str(path),
+                                                       format=pyoxigraph.RdfFormat.TURTLE)
+            if isinstance(q.subject, pyoxigraph.NamedNode)}
 
 
 # ---------------------------------------------------------------------------------------
@@ -332,11 +350,10 @@ def op_validate_submission(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def op_publish(spec: dict[str, Any]) -> dict[str, Any]:
-    publish = _need("compact_kg.publish", "publish")
-    files = dataset_files(spec["data"])
-    out = Path(spec["out"])
+    publish = _need("compact_kg.publish", "publish_site")
+    out = Path(spec["out"]) / "site"
     start = time.perf_counter()
-    publish.publish(files, out)
+    publish.publish_site(out, paths=project(spec))
     seconds = time.perf_counter() - start
     pages = sum(1 for _ in out.rglob("*") if _.is_file())
     return {"seconds": seconds, "files_written": pages}

@@ -37,7 +37,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], limit: float = 600.0) -> float:
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], limit: float = 1800.0) -> float:
     """Poll ``url`` until it answers; return how long it took. Raise if the server died."""
     start = time.perf_counter()
     while time.perf_counter() - start < limit:
@@ -53,9 +53,11 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], limit: float = 600.0)
 
 
 @contextlib.contextmanager
-def running(cmd: list[str], ready_url: str, usage: dict[str, Any]) -> Iterator[float]:
+def running(cmd: list[str], ready_url: str, usage: dict[str, Any],
+            env: dict[str, str] | None = None) -> Iterator[float]:
     """Start a server, wait for it, yield its start-up time, stop it and record peak RSS."""
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, **(env or {})})
     try:
         yield wait_until_up(ready_url, proc)
     finally:
@@ -165,18 +167,24 @@ def resource_iris(data: Path, count: int) -> list[str]:
     return iris[:count]
 
 
-def _ours_server_cmd(store_dir: Path, data: Path, port: int) -> list[str] | None:
-    """The command that starts our server on the dataset, or None when there is none."""
-    exe = Path(sys.executable).with_name("compact-kg")
-    probe = subprocess.run([str(exe), "serve", "--help"], capture_output=True, check=False,
-                           cwd=ROOT) if exe.is_file() else None
-    if probe is None or probe.returncode != 0:
+_OURS = """
+import sys
+from pathlib import Path
+from compact_kg.paths import ProjectPaths
+from compact_kg.serve import serve_forever
+serve_forever(host="127.0.0.1", port=int(sys.argv[1]), timeout=30.0,
+              paths=ProjectPaths(Path(sys.argv[2])))
+"""
+
+
+def _ours_server_cmd(port: int, root: Path) -> list[str] | None:
+    """Our server (compact_kg.serve.serve_forever, what `compact-kg serve` runs) on the
+    checkout at ``root``; None when the library has no server."""
+    import importlib.util
+
+    if importlib.util.find_spec("compact_kg.serve") is None:
         return None
-    help_text = probe.stdout.decode()
-    cmd = [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    if "--data" in help_text:
-        cmd += ["--data", str(data)]
-    return cmd
+    return [sys.executable, "-c", _OURS, str(port), str(root)]
 
 
 def bench_serve(size: int, data: Path, requests: int,
@@ -212,23 +220,23 @@ def bench_serve(size: int, data: Path, requests: int,
                            "peak_mb": usage.get("peak_mb")}
         # Ours.
         port = free_port()
-        cmd = _ours_server_cmd(store_dir, data, port)
+        cmd = _ours_server_cmd(port, Path(data).parent)
         if cmd is None:
             row["ours"] = {"available": False, "reason": "`compact-kg serve` is not available"}
             return row
         ours_url = f"http://127.0.0.1:{port}"
         usage = {}
         try:
+            # The server publishes the site of the checkout first, then serves it.
             with running(cmd, f"{ours_url}/", usage) as up:
                 log(f"  our server up in {up:.1f} s")
                 pages = [("page", ours_url + "/" + iri.split("https://w3id.org/compact-kg/", 1)
                           [1]) for iri in resource_iris(data, requests)]
-                saved = [("query", f"{ours_url}/query/{name}?"
-                          + urllib.parse.urlencode(params)) for name, _, params in queries_]
-                mixed = [(pages + saved)[i % len(pages + saved)] for i in range(requests)]
+                same = [(k, u.replace(f"{base_url}/query", f"{ours_url}/sparql"))
+                        for k, u in urls]
+                mixed = [(pages + same)[i % len(pages + same)] for i in range(requests)]
                 load_clients(mixed[: CLIENTS * 2])
                 stats_mixed = load_clients(mixed)
-                same = [(k, u.replace(base_url, ours_url)) for k, u in urls]
                 stats_same = load_clients(same)
         except RuntimeError as error:
             row["ours"] = {"available": False, "reason": str(error),

@@ -23,15 +23,21 @@ AREAS = 24  # a short national list keeps raw pySHACL on the reference data quic
 ID = "https://w3id.org/compact-kg/id/"
 
 
+def _checkout(root: Path, violations: int = 0) -> gen.GeneratedDataset:
+    """A generated data/ folder beside links to this checkout's ontology/ and queries/."""
+    made = gen.generate(root / "data", SIZE, seed=3, areas=AREAS, violations=violations)
+    run.link_checkout(root)
+    return made
+
+
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> gen.GeneratedDataset:
-    return gen.generate(tmp_path_factory.mktemp("bench") / "data", SIZE, seed=3, areas=AREAS)
+    return _checkout(tmp_path_factory.mktemp("bench"))
 
 
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory: pytest.TempPathFactory) -> gen.GeneratedDataset:
-    return gen.generate(tmp_path_factory.mktemp("bench-v") / "data", SIZE, seed=3, areas=AREAS,
-                        violations=len(gen.VIOLATION_KINDS))
+    return _checkout(tmp_path_factory.mktemp("bench-v"), len(gen.VIOLATION_KINDS))
 
 
 def _store(files: list[Path]) -> pyoxigraph.Store:

@@ -10,22 +10,49 @@ same results, measured in ``docs/benchmarks.md``:
     reparsing millions of triples. The store is opened read-only. It must not be shared with a
     forked child (see :mod:`compact_kg._deadline`): query it in-process (``timeout=None``) or
     from a worker process that opens it itself.
+
+``validate_parallel(paths, processes=2)``
+    :func:`compact_kg.validate.validate_dataset` runs pySHACL once over one rdflib graph of
+    the whole dataset, whose cost grows faster than the dataset. This loads the dataset once
+    into a pyoxigraph store, splits the data files into chunks and validates each chunk the
+    way :func:`compact_kg.validate.validate_in_context` validates a submission: the chunk's
+    own triples, plus what lies within ``CONTEXT_HOPS`` links of them (taken from the store),
+    plus the ontology; only results about the chunk's own subjects are kept. The chunks run
+    in a pool of forked processes. Because the shapes look at most ``CONTEXT_HOPS`` links
+    away from a focus node, and every subject of the dataset is a subject of some chunk, the
+    union of the chunks' results is the whole-graph result; ``tests/test_scale.py`` checks
+    that on data with planted mistakes. The ``queries/*-violation.rq`` checks run once over
+    the whole store.
+
+``validate_submission(files, store, paths)``
+    :func:`compact_kg.validate.validate_files` reads the whole dataset into rdflib for each
+    submission. This takes the context from an already loaded store (for example
+    :func:`cached_store`), so one check costs about the same at 10^3 and 10^5 case studies.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph
 
 from compact_kg.errors import InputError
-from compact_kg.store import load_store
+from compact_kg.paths import ProjectPaths, default_paths
+from compact_kg.store import dataset_files, load_store
 
-__all__ = ["cached_store", "files_fingerprint"]
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from compact_kg.validate import ValidationReport, ValidationResult
+
+__all__ = ["DatasetIndex", "cached_store", "files_fingerprint", "validate_parallel",
+           "validate_submission"]
 
 _CHUNK = 1 << 20
 _COMPLETE = "complete"
@@ -106,3 +133,276 @@ def _prune(root: Path, keep: int, current: Path) -> None:
                     reverse=True)
     for old in stores[max(0, keep - 1):]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Partitioned validation
+# ---------------------------------------------------------------------------------------
+
+#: What forked workers share with the parent: set before the pool starts, read in workers.
+_SHARED: dict[str, Any] = {}
+
+
+def _store_of(files: Sequence[Path]) -> pyoxigraph.Store:
+    """All ``files`` in one in-memory store, each file in a named graph named by its index.
+
+    The store only says which files describe a resource: its literals are not used, since
+    Oxigraph stores numbers canonically ("3.0"^^xsd:decimal comes back as "3", and
+    xsd:positiveInteger as xsd:integer). A bad file raises read_turtle's InputError.
+    """
+    from compact_kg import validate
+
+    store = pyoxigraph.Store()
+    for index, path in enumerate(files):
+        try:
+            store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE,
+                            to_graph=_file_graph(index))
+        except (SyntaxError, OSError, ValueError):
+            validate.read_turtle(Path(path))  # raises the same error as the plain path
+            raise
+    return store
+
+
+def _file_graph(index: int) -> pyoxigraph.NamedNode:
+    return pyoxigraph.NamedNode(f"urn:compact-kg:file:{index}")
+
+
+class DatasetIndex:
+    """Which file of the dataset describes which resource, and those files parsed exactly
+    as the plain path parses them (on demand, then kept).
+
+    Build it once with :meth:`load` and reuse it for many :func:`validate_submission` calls.
+    """
+
+    def __init__(self, files: Sequence[Path], store: pyoxigraph.Store) -> None:
+        self.files = list(files)
+        self.store = store
+        self._parsed: dict[int, Graph] = {}
+
+    @classmethod
+    def load(cls, paths: ProjectPaths | None = None) -> DatasetIndex:
+        """Index every data file of ``paths`` (default: this checkout)."""
+        files = (paths or default_paths()).data_files()
+        return cls(files, _store_of(files))
+
+    def graph(self, index: int) -> Graph:
+        if index not in self._parsed:
+            from compact_kg import validate
+
+            self._parsed[index] = validate.read_turtle(self.files[index])
+        return self._parsed[index]
+
+    def describing(self, iri: str) -> set[int]:
+        """Indexes of the files that have ``iri`` as a subject."""
+        quads = self.store.quads_for_pattern(pyoxigraph.NamedNode(iri), None, None, None)
+        return {int(q.graph_name.value.rsplit(":", 1)[1]) for q in quads}
+
+
+def _neighbourhood(files: DatasetIndex, seeds: Iterable[Any], hops: int) -> Graph:
+    """Triples about the IRIs in ``seeds`` and what they link to, ``hops`` deep, read from
+    the files that describe them (so literals are exactly as written).
+
+    Mirrors ``compact_kg.validate._neighbourhood``, with the dataset's files as the context.
+    """
+    from rdflib import Graph, Literal, URIRef
+
+    found = Graph()
+    seen: set[URIRef] = set()
+    frontier = {n for n in seeds if isinstance(n, URIRef)}
+    for _ in range(hops):
+        following: set[URIRef] = set()
+        for node in frontier - seen:
+            seen.add(node)
+            for index in files.describing(str(node)):
+                for triple in files.graph(index).triples((node, None, None)):
+                    found.add(triple)
+                    if isinstance(triple[2], URIRef) and not isinstance(triple[2], Literal):
+                        following.add(triple[2])
+        frontier = following
+    return found
+
+
+def _check_chunk(own: Graph, files: DatasetIndex, shapes: Graph,
+                 model: Graph) -> list[ValidationResult]:
+    """pySHACL on ``own`` + its neighbourhood in the dataset + the model; results about
+    ``own``'s subjects only."""
+    from compact_kg import validate
+
+    seeds = set(own.subjects()) | set(own.objects())
+    merged = validate._merge(own, _neighbourhood(files, seeds, validate.CONTEXT_HOPS), model)
+    results, _report = validate._run_shacl(merged, shapes)
+    subjects = {str(s) for s in own.subjects()}
+    kept = [r for r in results if r.focus in subjects]
+    for result in kept:
+        result.node = None  # points into a report graph that stays in this process
+    return kept
+
+
+def _run_chunk(index: int) -> list[ValidationResult]:
+    """Worker body: validate chunk ``index`` of ``_SHARED['chunks']`` (None: the model)."""
+    from compact_kg import validate
+
+    files: DatasetIndex = _SHARED["files"]
+    chunk = _SHARED["chunks"][index]
+    own = _SHARED["model"] if chunk is None else validate._merge(*map(files.graph, chunk))
+    return _check_chunk(own, files, _SHARED["shapes"], _SHARED["model"])
+
+
+def _chunks(count: int, processes: int, per_chunk: int | None) -> list[list[int]]:
+    """File indexes ``0..count-1`` in consecutive chunks."""
+    if per_chunk is None:
+        # Enough chunks to keep every process busy and each rdflib graph small, not so many
+        # that pySHACL's fixed cost per run (reading the shapes) dominates.
+        per_chunk = max(100, min(2000, -(-count // (processes * 4))))
+    return [list(range(i, min(i + per_chunk, count))) for i in range(0, count, per_chunk)]
+
+
+class _StoreLabels:
+    """Just enough of an rdflib Graph over a store for ``validate._label``: ``objects()``."""
+
+    def __init__(self, store: pyoxigraph.Store) -> None:
+        self._store = store
+
+    def objects(self, subject: Any, predicate: Any) -> Iterator[Any]:
+        from rdflib import URIRef
+
+        from compact_kg.validate import _to_rdflib
+
+        if not isinstance(subject, URIRef):
+            return iter(())
+        quads = self._store.quads_for_pattern(pyoxigraph.NamedNode(str(subject)),
+                                              pyoxigraph.NamedNode(str(predicate)), None, None)
+        return (_to_rdflib(q.object) for q in quads)
+
+
+def _summary(store: pyoxigraph.Store, model: Graph) -> dict[str, int]:
+    """``compact_kg.validate._summarise`` computed on the store (the data, not the model)."""
+    from compact_kg import validate
+
+    summary = {}
+    for key, cls, _one, _many in validate._SUMMARY:
+        classes = " ".join(f"<{c}>" for c in validate._subclasses([model], cls))
+        rows = store.query("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { VALUES ?c { "
+                           + classes + " } GRAPH ?file { ?s a ?c } }")
+        summary[key] = int(next(iter(rows))["n"].value)
+    return summary
+
+
+def validate_parallel(
+    paths: ProjectPaths | None = None,
+    *,
+    processes: int = 2,
+    files_per_chunk: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ValidationReport:
+    """Validate the whole dataset as :func:`compact_kg.validate.validate_dataset` does, with
+    the same results, in chunks of files spread over ``processes`` forked workers.
+
+    ``progress(done, total)`` counts chunks. The report has no pySHACL report graph; its
+    results are sorted by :meth:`ValidationResult.sort_key`.
+
+    :raises InputError: a file is not valid Turtle (the same message as the plain path).
+    :raises QueryError: a violation query is malformed or refused.
+    """
+    from compact_kg import validate
+
+    paths = paths or default_paths()
+    model = validate.load_model(paths)
+    shapes = validate.load_shapes(paths)
+    files = paths.data_files()
+    store = _store_of(files)
+    chunks: list[list[int] | None] = [None, *_chunks(len(files), max(1, processes),
+                                                     files_per_chunk)]
+    _SHARED.update(files=DatasetIndex(files, store), shapes=shapes, model=model, chunks=chunks)
+    results: list[ValidationResult] = []
+    try:
+        if processes <= 1:
+            parts: Iterable[list[ValidationResult]] = map(_run_chunk, range(len(chunks)))
+            results = _collect(parts, len(chunks), progress)
+        else:
+            context = multiprocessing.get_context("fork")
+            with context.Pool(processes) as pool:
+                parts = pool.imap_unordered(_run_chunk, range(len(chunks)))
+                results = _collect(parts, len(chunks), progress)
+    finally:
+        _SHARED.clear()
+    # A subject written in two chunks is checked in both, with the same neighbourhood.
+    unique = {_identity(r): r for r in results}
+    results = sorted(unique.values(), key=lambda r: (*r.sort_key(), r.shape))
+    queries = validate.violation_query_files(paths)
+    if queries:  # as validate_dataset runs them: on a store of the dataset's default graph
+        plain = load_store(dataset_files(paths))
+        results.extend(validate.run_violation_queries(
+            plain, _StoreLabels(plain), queries))  # type: ignore[arg-type]
+    return validate.ValidationReport(results=results, summary=_summary(store, model))
+
+
+def _collect(parts: Iterable[list[ValidationResult]], total: int,
+             progress: Callable[[int, int], None] | None) -> list[ValidationResult]:
+    results: list[ValidationResult] = []
+    for done, part in enumerate(parts, start=1):
+        results.extend(part)
+        if progress is not None:
+            progress(done, total)
+    return results
+
+
+def _identity(result: ValidationResult) -> tuple[str | None, ...]:
+    return (result.severity, result.shape, result.focus, result.path, result.value,
+            result.message, result.component)
+
+
+def validate_submission(
+    files: Sequence[Path],
+    index: DatasetIndex,
+    paths: ProjectPaths | None = None,
+) -> ValidationReport:
+    """Validate new files with the dataset in ``index`` as context, as
+    :func:`compact_kg.validate.validate_files` does for files that are not in the dataset.
+
+    Only the files that describe resources within ``CONTEXT_HOPS`` links of the submission are
+    read (once per index), so the cost follows the submission, not the dataset. The
+    ``queries/*-violation.rq`` checks run over the submission, that neighbourhood and the
+    model: exact for checks about the submitted resources and their links, not for checks
+    across the whole dataset.
+    """
+    from compact_kg import validate
+
+    paths = paths or default_paths()
+    given = [Path(f) for f in files]
+    for file in given:
+        if not file.is_file():
+            raise InputError("no such file", path=file, hint="Check the path.")
+    model = validate.load_model(paths)
+    shapes = validate.load_shapes(paths)
+    own = validate._read_all(given)
+    results = _check_chunk(own, index, shapes, model)
+    queries = validate.violation_query_files(paths)
+    if queries:
+        seeds = set(own.subjects()) | set(own.objects())
+        merged = validate._merge(own, _neighbourhood(index, seeds, validate.CONTEXT_HOPS),
+                                 model)
+        local = pyoxigraph.Store()
+        local.extend(pyoxigraph.Quad(*map(_to_oxigraph, triple)) for triple in merged)
+        subjects = {str(s) for s in own.subjects()}
+        results.extend(r for r in validate.run_violation_queries(local, merged, queries)
+                       if r.focus in subjects)
+    return validate.ValidationReport(results=results,
+                                     summary=validate._summarise(own, model),
+                                     scope="The data in the given files")
+
+
+def _to_oxigraph(term: Any) -> Any:
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, URIRef):
+        return pyoxigraph.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return pyoxigraph.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return pyoxigraph.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return pyoxigraph.Literal(str(term), datatype=pyoxigraph.NamedNode(str(term.datatype)))
+        return pyoxigraph.Literal(str(term))
+    raise TypeError(f"unsupported term {term!r}")
