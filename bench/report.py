@@ -18,6 +18,7 @@ _TITLES = {
     "load": "Load: `compact_kg.store.load_store` vs raw pyoxigraph `bulk_load`",
     "load-cached": "Load through the on-disk store cache (warm) vs raw `bulk_load`",
     "query": "Saved queries: `compact_kg.queries.run_query` vs raw pyoxigraph `store.query`",
+    "query-worker": "Saved queries on `compact_kg.scale.QueryWorker` vs raw pyoxigraph",
     "validate-whole": "Whole-dataset validation: `compact_kg.validate` vs raw pySHACL",
     "validate-parallel": "Whole-dataset validation, partitioned in 2 processes vs raw pySHACL",
     "validate-submission": "One submission against the dataset vs raw pySHACL on both",
@@ -93,7 +94,7 @@ def _note(row: dict[str, Any]) -> str:
                      f"same violations: {'yes' if d.get('same_results') else 'NO'}")
     if "ours_result_count" in d:
         notes.append(f"{d['ours_result_count']} results")
-    if row["op"] == "query":
+    if row["op"].startswith("query"):
         notes.append(f"{d.get('rows', '?')} rows")
         if "in_process_ratio" in row and row["in_process_ratio"] is not None:
             notes.append(f"in-process (no fork) {row['in_process_ratio']:.2f}×")
@@ -156,13 +157,14 @@ def tables(payload: dict[str, Any]) -> str:
         if op == "serve":
             lines += _serve_table(these)
         else:
-            name_col = "| query " if op == "query" else ""
+            is_query = op.startswith("query")
+            name_col = "| query " if is_query else ""
             lines.append(f"| size {name_col}| ours (median) | baseline (median) | ratio | "
                          "peak MB ours / baseline | target | met? | notes |")
-            lines.append("|---|" + ("---|" if op == "query" else "") + "---|---|---|---|---|"
+            lines.append("|---|" + ("---|" if is_query else "") + "---|---|---|---|---|"
                          "---|---|")
             for r in these:
-                name = f"| `{r.get('name', '')}` " if op == "query" else ""
+                name = f"| `{r.get('name', '')}` " if is_query else ""
                 lines.append(f"| {_size(r['size'])} {name}| {_secs(r.get('ours'))} | "
                              f"{_secs(r.get('baseline'))} | {_ratio(r)} | {_peak(r)} | "
                              f"{r.get('target', '')} | {_met(r)} | {_note(r)} |")

@@ -62,3 +62,29 @@ def test_syntax_error_reads_as_on_the_plain_path(tmp_path: Path) -> None:
         cached_store([bad], tmp_path / "cache")
     assert str(cached.value) == str(plain.value)
     assert not list((tmp_path / "cache").iterdir())  # no half-built store is left
+
+
+def test_query_worker_answers_as_run_query_does(tmp_path: Path) -> None:
+    from compact_kg import queries
+    from compact_kg.errors import QueryError, QueryTimeoutError
+    from compact_kg.scale import QueryWorker
+
+    files = _files(tmp_path / "data")
+    store = load_store(files)
+    saved = queries.parse_query_text(
+        "#+ title: t\n#+ description: d\n#+ param: p | iri | http://example.org/p | property\n"
+        "SELECT ?s ?o WHERE { ?s ?_p ?o } ORDER BY ?s ?o\n", name="t")
+    slow = queries.parse_query_text(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . "
+        "?m ?n2 ?o . ?p ?q ?r . ?s ?t ?u . ?v ?w ?x . ?y ?z ?aa . ?bb ?cc ?dd }", name="slow")
+    with QueryWorker(store) as worker:
+        for params in (None, {"p": "http://example.org/q"}, None):
+            ours = worker.run(saved, params)
+            plain = queries.run_query(saved, store=store, params=params)
+            assert (ours.kind, ours.variables, ours.rows) == \
+                (plain.kind, plain.variables, plain.rows)
+        with pytest.raises(QueryTimeoutError):
+            worker.run(slow, timeout=0.3)
+        assert worker.run(saved).rows == plain.rows  # a fresh worker took over
+        with pytest.raises(QueryError):
+            worker.run(saved, {"p": "not an iri"})
