@@ -28,7 +28,9 @@ from bench import ops
 from bench.run import ROOT, run_child
 
 CLIENTS = 8
-REQUEST_TIMEOUT = 30.0
+REQUEST_TIMEOUT = 10.0
+#: A load test stops sending after this many seconds; requests not sent count as failed.
+LOAD_BUDGET = 120.0
 
 
 def free_port() -> int:
@@ -83,8 +85,11 @@ def stop(proc: subprocess.Popen[bytes], grace: float = 10.0) -> int:
     return rusage.ru_maxrss
 
 
-def load_clients(urls: list[tuple[str, str]], clients: int = CLIENTS) -> dict[str, Any]:
-    """Fetch every ``(kind, url)`` once with ``clients`` threads; latency stats and qps."""
+def load_clients(urls: list[tuple[str, str]], clients: int = CLIENTS, *,
+                 budget: float = LOAD_BUDGET, timeout: float = REQUEST_TIMEOUT) -> dict[str, Any]:
+    """Fetch every ``(kind, url)`` once with ``clients`` threads; latency stats and qps.
+
+    Stops sending after ``budget`` seconds; each request waits at most ``timeout`` s."""
     work: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()
     for item in urls:
         work.put(item)
@@ -92,8 +97,10 @@ def load_clients(urls: list[tuple[str, str]], clients: int = CLIENTS) -> dict[st
     errors: list[str] = []
     lock = threading.Lock()
 
+    stop_at = time.perf_counter() + budget
+
     def client() -> None:
-        while True:
+        while time.perf_counter() < stop_at:
             try:
                 kind, url = work.get_nowait()
             except queue.Empty:
@@ -102,7 +109,7 @@ def load_clients(urls: list[tuple[str, str]], clients: int = CLIENTS) -> dict[st
                 "Accept": "application/sparql-results+json, text/html;q=0.9, */*;q=0.1"})
             start = time.perf_counter()
             try:
-                with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as resp:
+                with urllib.request.urlopen(request, timeout=timeout) as resp:
                     resp.read()
                     ok = 200 <= resp.status < 300
             except OSError as error:
@@ -119,8 +126,11 @@ def load_clients(urls: list[tuple[str, str]], clients: int = CLIENTS) -> dict[st
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=REQUEST_TIMEOUT * len(urls) + 60)
+        t.join(timeout=budget + timeout + 5)
     wall = time.perf_counter() - start
+    unsent = work.qsize()
+    if unsent:
+        errors.append(f"{unsent} requests not sent: the {budget:.0f} s budget ran out")
     latencies.sort()
     if not latencies:
         return {"requests": len(urls), "ok": 0, "errors": len(errors),
@@ -188,8 +198,12 @@ def _ours_server_cmd(port: int, root: Path) -> list[str] | None:
 
 
 def bench_serve(size: int, data: Path, requests: int,
-                log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Our server (resource pages + saved queries) and Oxigraph's (same saved queries)."""
+                log: Callable[[str], None] = print, *, budget: float = LOAD_BUDGET,
+                timeout: float = REQUEST_TIMEOUT) -> dict[str, Any]:
+    """Our server (resource pages + saved queries) and Oxigraph's (same saved queries).
+
+    Each load test stops after ``budget`` s; each request waits at most ``timeout`` s."""
+    limits = {"budget": budget, "timeout": timeout}
     queries_ = saved_query_texts(data)
     row: dict[str, Any] = {"op": "serve", "size": size}
     if not queries_:
@@ -213,8 +227,8 @@ def bench_serve(size: int, data: Path, requests: int,
         with running([str(ox), "serve-read-only", "--location", str(store_dir), "--bind",
                       f"127.0.0.1:{port}"], f"{base_url}/query?query=ASK%7B%7D", usage) as up:
             log(f"  oxigraph server up in {up:.1f} s")
-            load_clients(urls[: CLIENTS * 2])  # warm-up
-            stats = load_clients(urls)
+            load_clients(urls[: CLIENTS * 2], **limits)  # warm-up
+            stats = load_clients(urls, **limits)
         row["baseline"] = {"available": True, "median": stats.get("p50_ms", 0) / 1000,
                            "serve": stats, "startup_seconds": up,
                            "peak_mb": usage.get("peak_mb")}
@@ -235,9 +249,9 @@ def bench_serve(size: int, data: Path, requests: int,
                 same = [(k, u.replace(f"{base_url}/query", f"{ours_url}/sparql"))
                         for k, u in urls]
                 mixed = [(pages + same)[i % len(pages + same)] for i in range(requests)]
-                load_clients(mixed[: CLIENTS * 2])
-                stats_mixed = load_clients(mixed)
-                stats_same = load_clients(same)
+                load_clients(mixed[: CLIENTS * 2], **limits)
+                stats_mixed = load_clients(mixed, **limits)
+                stats_same = load_clients(same, **limits)
         except RuntimeError as error:
             row["ours"] = {"available": False, "reason": str(error),
                            "stderr": usage.get("stderr_tail")}
