@@ -200,14 +200,43 @@ def test_serve_benchmark_measures_both_servers(served: dict) -> None:
         assert row["ours"][key]["requests"] == 16  # measured, whether answered or not
 
 
-@pytest.mark.xfail(reason="compact_kg.serve stops answering when 8 clients send SPARQL queries "
-                          "at once (a fork per query from a threaded server); see "
-                          "docs/benchmarks.md, Findings", strict=False)
 def test_our_server_answers_8_concurrent_clients(served: dict) -> None:
-    row = served
     for key in ("serve", "serve_mixed"):
-        stats = row["ours"][key]
+        stats = served["ours"][key]
         assert stats["ok"] == stats["requests"], stats
+
+
+_COLD_PARSER = """
+import sys
+import threading
+from rdflib.plugins.sparql.parser import parseQuery
+QUERY = open(sys.argv[1], encoding="utf-8").read()
+failed = []
+def parse():
+    try:
+        parseQuery(QUERY)
+    except Exception as error:
+        failed.append(error)
+threads = [threading.Thread(target=parse) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+parse()
+print(len(failed))
+"""
+
+
+@pytest.mark.xfail(reason="rdflib's SPARQL parser breaks for good when its first uses in a "
+                          "process come from several threads at once, so compact_kg.serve "
+                          "fails its first concurrent clients and every query after; warm the "
+                          "parser up (one parse) before serving", strict=False)
+def test_first_concurrent_sparql_parses_do_not_break_the_parser() -> None:
+    import subprocess
+    import sys
+
+    query = ops.ROOT / "queries" / "labels.rq"
+    done = subprocess.run([sys.executable, "-c", _COLD_PARSER, str(query)], capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "0"
 
 
 def test_startup_and_report(tmp_path: Path) -> None:
