@@ -88,3 +88,30 @@ def test_query_worker_answers_as_run_query_does(tmp_path: Path) -> None:
         assert worker.run(saved).rows == plain.rows  # a fresh worker took over
         with pytest.raises(QueryError):
             worker.run(saved, {"p": "not an iri"})
+
+
+def test_partitioned_validation_equals_the_plain_path(tmp_path: Path) -> None:
+    """Whatever the chunking, validate_parallel reports exactly what validate_dataset does."""
+    from bench import generate, run
+
+    from compact_kg import validate
+    from compact_kg.paths import ProjectPaths
+    from compact_kg.scale import validate_parallel
+
+    generate.generate(tmp_path / "data", 40, seed=5, areas=12,
+                      violations=len(generate.VIOLATION_KINDS))
+    run.link_checkout(tmp_path)
+    paths = ProjectPaths(tmp_path)
+    plain = validate.validate_dataset(paths)
+
+    def key(report: validate.ValidationReport) -> list[tuple]:
+        return sorted((r.severity, r.shape, r.rule, r.focus, r.focus_label or "", r.path or "",
+                       r.value or "", r.message, r.component or "") for r in report.results)
+
+    assert not plain.conforms
+    assert len(plain.results) == len(generate.VIOLATION_KINDS)
+    for processes, per_chunk in ((1, None), (2, 7), (2, 1)):
+        fast = validate_parallel(paths, processes=processes, files_per_chunk=per_chunk)
+        assert key(fast) == key(plain), (processes, per_chunk)
+        assert fast.summary == plain.summary
+        assert fast.conforms == plain.conforms

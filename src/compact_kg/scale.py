@@ -257,9 +257,10 @@ def _run_chunk(index: int) -> list[ValidationResult]:
 def _chunks(count: int, processes: int, per_chunk: int | None) -> list[list[int]]:
     """File indexes ``0..count-1`` in consecutive chunks."""
     if per_chunk is None:
-        # Enough chunks to keep every process busy and each rdflib graph small, not so many
-        # that pySHACL's fixed cost per run (reading the shapes) dominates.
-        per_chunk = max(100, min(2000, -(-count // (processes * 4))))
+        # One chunk per process while that stays under 5,000 files (an rdflib graph of a few
+        # hundred MB); every extra chunk pays pySHACL's fixed cost and its neighbourhood again
+        # (at 10^3 case studies: 2 chunks 9.6 s, 8 chunks 14.2 s).
+        per_chunk = max(100, min(5000, -(-count // processes)))
     return [list(range(i, min(i + per_chunk, count))) for i in range(0, count, per_chunk)]
 
 
