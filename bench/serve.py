@@ -57,16 +57,21 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], limit: float = 1800.0
 @contextlib.contextmanager
 def running(cmd: list[str], ready_url: str, usage: dict[str, Any],
             env: dict[str, str] | None = None) -> Iterator[float]:
-    """Start a server, wait for it, yield its start-up time, stop it and record peak RSS."""
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, **(env or {})})
-    try:
-        yield wait_until_up(ready_url, proc)
-    finally:
-        usage["peak_mb"] = stop(proc) / 1024
-        if proc.stderr:
-            usage["stderr_tail"] = proc.stderr.read().decode("utf-8", "replace")[-300:]
-            proc.stderr.close()
+    """Start a server, wait for it, yield its start-up time, stop it and record peak RSS.
+
+    The server's output goes to a temporary file, never to a pipe: a server that logs every
+    request would block once an unread pipe's buffer (64 KB) is full.
+    """
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=log,
+                                env={**os.environ, **(env or {})})
+        try:
+            yield wait_until_up(ready_url, proc)
+        finally:
+            usage["peak_mb"] = stop(proc) / 1024
+            log.seek(0, os.SEEK_END)
+            log.seek(max(0, log.tell() - 300))
+            usage["stderr_tail"] = log.read().decode("utf-8", "replace")
 
 
 def stop(proc: subprocess.Popen[bytes], grace: float = 10.0) -> int:

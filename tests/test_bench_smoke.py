@@ -200,11 +200,6 @@ def test_serve_benchmark_measures_both_servers(served: dict) -> None:
         assert row["ours"][key]["requests"] == 16  # measured, whether answered or not
 
 
-@pytest.mark.xfail(reason="compact_kg.serve forks a query worker per request from a threaded "
-                          "server: under 8 concurrent clients some children inherit a lock held "
-                          "by another thread and hang until the deadline, so requests time out "
-                          "(see docs/benchmarks.md, Findings); fails often, not always",
-                   strict=False)
 def test_our_server_answers_8_concurrent_clients(served: dict) -> None:
     for key in ("serve", "serve_mixed"):
         stats = served["ours"][key]
