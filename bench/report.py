@@ -149,6 +149,13 @@ def tables(payload: dict[str, Any]) -> str:
              f"Sizes: {', '.join(_size(s) for s in payload['sizes'])} synthetic case studies "
              f"(seed {payload['seed']}); repeat {payload['repeat']} (one run per side at 10⁵); "
              f"raw pySHACL capped at {payload['timeout']:.0f} s per run.", ""]
+    national = [(side.get("peak_mb") or 0, r["op"]) for r in rows if r["size"] == 10**5
+                for side in (r.get("ours") or {}, r.get("baseline") or {})]
+    if national:
+        peak, op_name = max(national)
+        lines += [f"**Peak memory at 10⁵:** {peak:,.0f} MB at most, in `{op_name}` "
+                  f"(target < 8 GB: {'met' if peak < 8192 else '**not met**'}); "
+                  "operations not run at 10⁵ are not counted.", ""]
     for op, title in _TITLES.items():
         these = [r for r in rows if r["op"] == op]
         if not these:

@@ -379,7 +379,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--merge", action="store_true",
                         help="keep the rows of the existing JSON file that this run does not "
                              "measure again (to build the report in stages)")
+    parser.add_argument("--merge-from", type=Path, nargs="+", metavar="JSON",
+                        help="run nothing: fold the rows of these result files (e.g. a stage "
+                             "run with --json elsewhere) into --json and the report")
     args = parser.parse_args(argv)
+    if args.merge_from:
+        return merge_results(args.json, args.merge_from, None if args.no_doc else args.doc)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     wanted = [o.strip() for o in args.ops.split(",") if o.strip()]
     unknown = set(wanted) - set(ALL_OPS)
@@ -477,6 +482,36 @@ def _share_baseline(row: dict[str, Any], source: dict[str, Any]) -> None:
     detail = row.setdefault("detail", {})
     for key in ("baseline_results", "baseline_conforms"):
         detail[key] = source.get("detail", {}).get(key)
+
+
+def _row_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (row["op"], row["size"], row.get("name"))
+
+
+def merge_results(target: Path, sources: list[Path], doc: Path | None) -> int:
+    """Fold the rows of ``sources`` into ``target`` (a row replaces one of the same op, size
+    and query), keep the commands and time of each, and rewrite the report."""
+    payload = json.loads(target.read_text(encoding="utf-8"))
+    payload.setdefault("commands", [payload.pop("command")] if "command" in payload else [])
+    for source in sources:
+        extra = json.loads(source.read_text(encoding="utf-8"))
+        fresh = {_row_key(r) for r in extra["rows"]}
+        payload["rows"] = [r for r in payload["rows"] if _row_key(r) not in fresh]
+        payload["rows"].extend(extra["rows"])
+        payload["commands"] += [c for c in extra.get("commands", [extra.get("command", "")])
+                                if c and c not in payload["commands"]]
+        payload["elapsed_seconds"] += extra.get("elapsed_seconds", 0)
+        payload["sizes"] = sorted(set(payload["sizes"]) | set(extra.get("sizes", [])))
+        payload["ops"] = sorted(set(payload["ops"]) | set(extra.get("ops", [])))
+    payload["rows"].sort(key=lambda r: (ALL_OPS_ORDER.get(r["op"], 99), r["size"] or 0,
+                                        r.get("name") or ""))
+    attach_targets(payload["rows"])
+    target.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+    if doc is not None:
+        from bench import report
+
+        report.write_markdown(payload, doc)
+    return 0
 
 
 def bench_cached(size: int, data: Path, repeat: int) -> dict[str, Any]:
