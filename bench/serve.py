@@ -75,11 +75,17 @@ def running(cmd: list[str], ready_url: str, usage: dict[str, Any],
 
 
 def stop(proc: subprocess.Popen[bytes], grace: float = 10.0) -> int:
-    """Terminate ``proc`` (kill it after ``grace`` s), reap it; return its peak RSS in KB."""
+    """Terminate ``proc`` (kill it after ``grace`` s), reap it; return its peak RSS in KB
+    (0 when it had already been reaped, e.g. by ``poll()`` after it died)."""
+    if proc.returncode is not None:
+        return 0
     proc.terminate()
     end = time.monotonic() + grace
     while time.monotonic() < end:
-        pid, _, rusage = os.wait4(proc.pid, os.WNOHANG)
+        try:
+            pid, _, rusage = os.wait4(proc.pid, os.WNOHANG)
+        except ChildProcessError:
+            return 0
         if pid:
             proc.returncode = 0
             return rusage.ru_maxrss
