@@ -115,7 +115,8 @@ def _serve_table(rows: list[dict[str, Any]]) -> list[str]:
            "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         for label, side_key, stats_key in (("ours, saved queries", "ours", "serve"),
-                                           ("ours, pages + queries", "ours", "serve_mixed"),
+                                           ("ours, pages (+ queries)", "ours",
+                                            "serve_mixed"),
                                            ("Oxigraph server, saved queries", "baseline",
                                             "serve")):
             side = r.get(side_key) or {}

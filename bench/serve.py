@@ -274,7 +274,9 @@ def bench_serve(size: int, data: Path, requests: int,
                           [1]) for iri in resource_iris(data, requests)]
                 same = [(k, u.replace(f"{base_url}/query", f"{ours_url}/sparql"))
                         for k, u in urls]
-                mixed = [(pages + same)[i % len(pages + same)] for i in range(requests)]
+                # Alternate a resource page and a saved query.
+                mixed = [pages[i // 2 % len(pages)] if i % 2 == 0 else same[i // 2 % len(same)]
+                         for i in range(requests)]
                 _warm_up(same, limits)
                 load_clients(mixed[: CLIENTS * 2], **limits)
                 stats_mixed = load_clients(mixed, **limits)
