@@ -365,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100,1000,10000",
                         help="comma-separated numbers of case studies (default 100,1000,10000;"
-                             " add 100000 for the national scale, about 40 minutes more)")
+                             " 100000 is the national scale: see make bench-national)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (3)")
     parser.add_argument("--ops", default=",".join(ALL_OPS),
                         help=f"which benchmarks (default all: {','.join(ALL_OPS)})")
