@@ -48,7 +48,7 @@ __all__ = [
 
 MAX_FORM_FILE_BYTES = 2_000_000
 MAX_FORM_ROWS = 2_000
-_LANG = "en-gb"  # as pyoxigraph reads it back (language tags are case-insensitive)
+_LANG = "en-GB"
 
 
 @dataclass(frozen=True)

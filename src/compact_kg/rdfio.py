@@ -56,6 +56,7 @@ __all__ = [
     "FORMATS",
     "SUFFIXES",
     "SourceMap",
+    "canonical_language_tag",
     "find_positions",
     "no_network",
     "read_rdf",
@@ -673,11 +674,25 @@ class _Converter:
                 hint="Drop the base direction (--ltr/--rtl) from language tags.",
             )
         if term.language:
-            return Literal(term.value, lang=term.language, normalize=False)
+            return Literal(term.value, lang=canonical_language_tag(term.language), normalize=False)
         datatype = term.datatype.value
         if datatype == str(XSD.string):
             return Literal(term.value, normalize=False)
         return Literal(term.value, datatype=self.term(term.datatype), normalize=False)
+
+
+def canonical_language_tag(tag: str) -> str:
+    """BCP 47 case conventions (pyoxigraph lower-cases tags): ``en-gb`` becomes ``en-GB``."""
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 2 and part.isalpha():
+            out.append(part.upper())
+        elif len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
 
 
 def _to_rdflib(src: _Source, quads: Iterable[ox.Quad]) -> Graph:
@@ -726,9 +741,9 @@ def read_rdf(
     without it a relative IRI is an error (never resolved against the file's location).
 
     Literals keep their lexical form (``"01"^^xsd:integer`` stays ``01``) without touching
-    ``rdflib.NORMALIZE_LITERALS``, except that pyoxigraph lower-cases language tags
-    (``@en-GB`` becomes ``@en-gb``; tags are case-insensitive in RDF). Blank nodes are fresh
-    for every call; the file's prefixes are bound in the graph. Nothing in the file can
+    ``rdflib.NORMALIZE_LITERALS``; pyoxigraph lower-cases language tags, which are put back in
+    BCP 47 case (``@en-gb`` becomes ``@en-GB``) by :func:`canonical_language_tag`. Blank nodes
+    are fresh for every call; the file's prefixes are bound in the graph. Nothing in the file can
     cause network access or the reading of another file. Every failure raises
     :class:`InputError` (or :class:`UnsafeInputError` for refused content) naming the
     file and, when known, line and column.

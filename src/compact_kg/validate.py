@@ -41,6 +41,7 @@ from rdflib.term import Node
 from compact_kg.errors import InputError, QueryError
 from compact_kg.namespace import BASE, CKG
 from compact_kg.paths import ProjectPaths, default_paths
+from compact_kg.rdfio import canonical_language_tag
 from compact_kg.store import dataset_files, load_store
 
 __all__ = [
@@ -237,20 +238,6 @@ def _quiet_rdflib() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _canonical_language(tag: str) -> str:
-    """BCP 47 case conventions (pyoxigraph lower-cases tags): ``en-gb`` becomes ``en-GB``."""
-    parts = tag.split("-")
-    out = [parts[0].lower()]
-    for part in parts[1:]:
-        if len(part) == 2 and part.isalpha():
-            out.append(part.upper())
-        elif len(part) == 4 and part.isalpha():
-            out.append(part.title())
-        else:
-            out.append(part.lower())
-    return "-".join(out)
-
-
 def _to_rdflib(term: object) -> Node:
     import pyoxigraph as ox
 
@@ -260,7 +247,7 @@ def _to_rdflib(term: object) -> Node:
         return BNode(term.value)
     if isinstance(term, ox.Literal):
         if term.language:
-            return Literal(term.value, lang=_canonical_language(term.language))
+            return Literal(term.value, lang=canonical_language_tag(term.language))
         datatype = term.datatype.value
         return Literal(term.value, datatype=None if datatype == str(XSD.string) else datatype)
     raise InputError(f"unsupported RDF term {term!r}", hint="Use plain triples in Turtle.")
