@@ -8,6 +8,7 @@ returns no rows on the shipped data and the expected rows on a small broken grap
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
 from collections import Counter
@@ -148,10 +149,8 @@ def key(term: URIRef | Literal | None) -> tuple[str, ...] | None:
         datatype = f"{XSD}integer"
     lexical = str(term)
     if datatype in _NUMERIC:
-        try:
+        with contextlib.suppress(InvalidOperation):
             lexical = format(Decimal(lexical).normalize(), "f")
-        except InvalidOperation:
-            pass
     return ("literal", lexical, datatype, (term.language or "").lower())
 
 
