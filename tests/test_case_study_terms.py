@@ -80,14 +80,16 @@ def test_every_ckg_term_is_declared(model: Graph, data: Graph) -> None:
     declared = {
         s
         for s, o in model.subject_objects(RDF.type)
-        if o in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+        if o in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.Ontology)
     }
     used = {t for t in _terms(data) if str(t).startswith(str(CKG))}
     assert used - declared == set()
 
 
 def test_every_vocabulary_concept_exists(model: Graph, data: Graph) -> None:
-    concepts = set(model.subjects(RDF.type, SKOS.Concept))
+    concepts = set(model.subjects(RDF.type, SKOS.Concept)) | set(
+        model.subjects(RDF.type, SKOS.ConceptScheme)
+    )
     used = {t for t in _terms(data) if str(t).startswith(VOCAB)}
     assert used - concepts == set()
 

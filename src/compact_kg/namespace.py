@@ -8,7 +8,7 @@ from __future__ import annotations
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
-__all__ = ["CKG", "ID", "VOCAB", "BASE"]
+__all__ = ["BASE", "CKG", "ID", "VOCAB"]
 
 BASE = "https://w3id.org/compact-kg/"
 ID = Namespace(BASE + "id/")
