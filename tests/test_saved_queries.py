@@ -379,3 +379,10 @@ def test_check_reports_a_broken_graph(name: str):
     result = run_query(saved(name), store=store)
     expected = Counter(tuple(key(parse_cell(cell)) for cell in row) for row in expected_rows)
     assert rows_of(result) == expected, show(rows_of(result))
+
+
+def test_the_queries_readme_catalogues_every_query():
+    readme = (PATHS.queries_dir / "README.md").read_text(encoding="utf-8")
+    readme = readme.partition("## The catalogue")[2].partition("\n## ")[0]
+    listed = set(re.findall(r"^\| `([a-z0-9-]+)` \|", readme, flags=re.MULTILINE))
+    assert listed == {query.name for query in CATALOGUE}
