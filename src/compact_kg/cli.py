@@ -164,3 +164,30 @@ def load_command(endpoint: str, graph_iri: str | None) -> None:
         _fail(error)
     target = f"graph <{graph_iri}>" if graph_iri else "the default graph"
     click.echo(f"loaded {count} triples from {len(files)} files into {target} of {endpoint}")
+
+
+# validate (branch `shapes`)
+# ---------------------------------------------------------------------------------------
+
+
+@cli.command("validate", epilog=_EPILOG)
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text",
+              show_default=True, help="How to print the report.")
+def validate_command(paths: tuple[str, ...], fmt: str) -> None:
+    """Check data against the shapes in ontology/shapes.ttl.
+
+    With no PATH, validates the whole dataset (data/**/*.ttl, plus the queries/*-violation.rq
+    checks). With PATHs, validates those Turtle files with the dataset as context and reports
+    only problems about what they describe.
+    """
+    from pathlib import Path
+
+    from compact_kg.validate import format_report, validate_dataset, validate_files
+
+    try:
+        report = validate_files([Path(p) for p in paths]) if paths else validate_dataset()
+    except CompactKGError as error:
+        _fail(error)
+    click.echo(format_report(report, fmt), nl=False)  # type: ignore[arg-type]
+    sys.exit(EXIT_OK if report.conforms else EXIT_NONCONFORMANT)
