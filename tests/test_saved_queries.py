@@ -282,20 +282,6 @@ ind:j a ckg:Indicator ; prov:wasDerivedFrom src:ok .
 
 # check name: (broken Turtle added to the model and the lines above, expected rows)
 BROKEN: dict[str, tuple[str, list[tuple[str, ...]]]] = {
-    "measurement-without-unit-violation": (
-        """meas:a a ckg:Measurement ; ckg:indicator ind:i ; ckg:value 1.0 ;
-               ckg:qualifier qualifier:exact ; ckg:date "2010"^^xsd:gYear ;
-               prov:wasDerivedFrom src:ok .
-           meas:b a ckg:Measurement ; ckg:indicator ind:i ; ckg:value 1.0 ; ckg:unit unit:kg ;
-               ckg:qualifier qualifier:exact ; prov:wasDerivedFrom src:ok .
-           meas:c a ckg:Measurement ; ckg:indicator ind:i ; ckg:value 1.0 ;
-               ckg:unit unit:percent , unit:person ; prov:wasDerivedFrom src:ok .
-           meas:d a ckg:Measurement ; ckg:indicator ind:i ; ckg:value 1.0 ;
-               ckg:unit unit:percent ; prov:wasDerivedFrom src:ok .""",
-        [("meas:a", "no ckg:unit"),
-         ("meas:c", "more than one ckg:unit"),
-         ("meas:b", f"unit not in the unit scheme: {BASE}vocab/unit/kg")],
-    ),
     "measurement-without-source-violation": (
         """meas:a a ckg:Measurement ; ckg:indicator ind:i ; ckg:value 1.0 ;
                ckg:unit unit:percent .
@@ -352,11 +338,17 @@ BROKEN: dict[str, tuple[str, list[tuple[str, ...]]]] = {
            organisation:c a ckg:Council .""",
         [("area:nowhere",), ("area:one-way",)],
     ),
-    "case-study-incomplete-violation": (
-        """cs:c a ckg:CaseStudy ; ckg:area area:x ; ckg:theme theme:managing-cuts ;
-               ckg:localCompact <https://w3id.org/compact-kg/id/local-compact/x> ;
-               ckg:mechanism mech:m .""",
-        [("cs:c", "ckg:outcome")],
+    "case-study-area-mismatch-violation": (
+        """cs:c a ckg:CaseStudy ; ckg:area area:x ;
+               ckg:localCompact <https://w3id.org/compact-kg/id/local-compact/y> ;
+               ckg:mechanism mech:here , mech:there ;
+               ckg:event <https://w3id.org/compact-kg/id/event/national> .
+           <https://w3id.org/compact-kg/id/local-compact/y> ckg:compactArea area:y .
+           mech:here ckg:area area:x .
+           mech:there ckg:area area:y .
+           <https://w3id.org/compact-kg/id/event/national> ckg:date "2010"^^xsd:gYear .""",
+        [("cs:c", "<https://w3id.org/compact-kg/id/local-compact/y>", "area:y", "area:x"),
+         ("cs:c", "mech:there", "area:y", "area:x")],
     ),
     "mechanism-without-type-violation": (
         """mech:m a ckg:Mechanism ; prov:wasDerivedFrom src:ok .
