@@ -621,7 +621,7 @@ class _Converter:
         namespace = ID[f"{kind}/"]
         candidates = [URIRef(value)] if value.startswith(BASE) else []
         if ":" in value and not value.startswith("http"):
-            from compact_kg.context import STANDARD_PREFIXES
+            from compact_kg.namespace import STANDARD_PREFIXES
 
             prefix, _, local = value.partition(":")
             if prefix in STANDARD_PREFIXES:

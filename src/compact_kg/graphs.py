@@ -15,41 +15,15 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from compact_kg.errors import InputError
-from compact_kg.namespace import BASE
+from compact_kg.namespace import BASE, standard_prefixes
 from compact_kg.paths import ProjectPaths
+from compact_kg.rdfio import read_turtle
 
 __all__ = ["SourceGraphs", "cbd", "is_ours", "load_sources", "prefixes", "rebase_graph"]
 
-# The standard prefix block of ontology/README.md, relative to the base, and the W3C ones.
-_OUR_PREFIXES = {
-    "ckg": "def/", "area": "id/area/", "region": "id/region/",
-    "organisation": "id/organisation/", "post": "id/post/", "lc": "id/local-compact/",
-    "cs": "id/case-study/", "mech": "id/mechanism/", "outcome": "id/outcome/",
-    "ind": "id/indicator/", "meas": "id/measurement/", "event": "id/event/",
-    "period": "id/period/", "pub": "id/publication/", "src": "id/source/",
-    "compact": "id/compact/", "co": "id/compact-outcome/", "commitment": "id/commitment/",
-    "dataset": "id/dataset/", "mtype": "vocab/mechanism-type/", "theme": "vocab/theme/",
-    "unit": "vocab/unit/", "qualifier": "vocab/qualifier/", "atype": "vocab/authority-type/",
-    "otype": "vocab/outcome-type/", "etype": "vocab/event-type/", "sector": "vocab/sector/",
-    "status": "vocab/status/", "role": "vocab/role/", "vocab": "vocab/",
-}
-_W3C_PREFIXES = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#", "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#", "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#", "org": "http://www.w3.org/ns/org#",
-    "time": "http://www.w3.org/2006/time#", "vann": "http://purl.org/vocab/vann/",
-    "dcat": "http://www.w3.org/ns/dcat#", "void": "http://rdfs.org/ns/void#",
-    "sh": "http://www.w3.org/ns/shacl#", "schema": "https://schema.org/",
-    "spdx": "http://spdx.org/rdf/terms#", "foaf": "http://xmlns.com/foaf/0.1/",
-}
-
-
 def prefixes(base: str) -> dict[str, str]:
     """Prefix → namespace for the site: our standard block (under ``base``) and W3C ones."""
-    ours = {prefix: base + local for prefix, local in _OUR_PREFIXES.items()}
-    return {**ours, **_W3C_PREFIXES}
+    return {**standard_prefixes(base), "dataset": base + "id/dataset/", "vocab": base + "vocab/"}
 
 
 def new_graph(base: str) -> Graph:
@@ -79,16 +53,7 @@ class SourceGraphs:
 
 def _parse_turtle(files: list[Path], graph: Graph) -> None:
     for path in files:
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise InputError(f"cannot read the file ({error.strerror})", path=path,
-                             hint="Check that the checkout is complete.") from error
-        try:
-            graph.parse(data=data, format="turtle", publicID=path.as_uri())
-        except Exception as error:  # rdflib raises many unrelated types on bad Turtle
-            raise InputError(f"not valid Turtle ({type(error).__name__}: {error})", path=path,
-                             hint="Run `compact-kg validate` to locate the error.") from error
+        read_turtle(path, graph)
 
 
 def load_sources(paths: ProjectPaths, base: str | None = None) -> SourceGraphs:

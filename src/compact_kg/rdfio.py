@@ -29,6 +29,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import contextvars
+import logging
 import os
 import re
 import site
@@ -60,9 +61,13 @@ __all__ = [
     "find_positions",
     "no_network",
     "read_rdf",
+    "read_turtle",
     "refused_constructs",
     "write_turtle_atomic",
 ]
+
+#: The largest project file (ontology, data, shapes) :func:`read_turtle` reads.
+MAX_TRUSTED_BYTES = 256_000_000
 
 # --------------------------------------------------------------------------------------------
 # Formats
@@ -695,9 +700,9 @@ def canonical_language_tag(tag: str) -> str:
     return "-".join(out)
 
 
-def _to_rdflib(src: _Source, quads: Iterable[ox.Quad]) -> Graph:
+def _to_rdflib(src: _Source, quads: Iterable[ox.Quad], graph: Graph | None = None) -> Graph:
     convert = _Converter(src).term
-    graph = Graph(bind_namespaces="core")
+    graph = Graph(bind_namespaces="core") if graph is None else graph
     add = graph.add
     for quad in quads:
         if not isinstance(quad.graph_name, ox.DefaultGraph):
@@ -723,6 +728,50 @@ def _term_error(path: Path, reason: str) -> NoReturn:
 # --------------------------------------------------------------------------------------------
 # read_rdf
 # --------------------------------------------------------------------------------------------
+
+
+def read_turtle(path: str | os.PathLike[str], graph: Graph | None = None, *,
+                max_bytes: int = MAX_TRUSTED_BYTES) -> Graph:
+    """Read one of the project's own Turtle files (ontology, data, shapes) into ``graph``.
+
+    The project's files are trusted, so the untrusted-input pre-scan of :func:`read_rdf` is
+    skipped; parsing is as strict (pyoxigraph, errors with line and column), literals keep
+    their lexical form and blank nodes are fresh for every file. Returns ``graph`` (a new one
+    when None).
+
+    :raises InputError: the file cannot be read, is larger than ``max_bytes``, or is not
+        valid Turtle (``FILE:LINE:COLUMN``).
+    """
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"the file is {size} bytes, more than the {max_bytes} allowed",
+                             path=file, hint="Split it into smaller files.")
+        data = file.read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read the file ({error.strerror or error})", path=file,
+                         hint="Check the path and its permissions.") from error
+    src = _Source(file, "", "turtle")
+    try:
+        with _quiet_rdflib():
+            # no base IRI: a relative IRI in a project file is an error, not a file: IRI
+            return _to_rdflib(src, ox.parse(input=data, format=ox.RdfFormat.TURTLE), graph)
+    except (SyntaxError, ValueError) as exc:
+        text = data.decode("utf-8", errors="replace")
+        raise _syntax_error(_Source(file, text, "turtle"), exc) from exc
+
+
+@contextlib.contextmanager
+def _quiet_rdflib() -> Iterator[None]:
+    """Silence rdflib's logged tracebacks for ill-typed literals (the shapes report them)."""
+    logger = logging.getLogger("rdflib.term")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def read_rdf(

@@ -20,11 +20,8 @@ no rows); each row becomes a violation whose rule is the query's ``#+ title:``.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
-import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal as TypingLiteral
@@ -41,7 +38,7 @@ from rdflib.term import Node
 from compact_kg.errors import InputError, QueryError
 from compact_kg.namespace import BASE, CKG
 from compact_kg.paths import ProjectPaths, default_paths
-from compact_kg.rdfio import canonical_language_tag
+from compact_kg.rdfio import read_turtle
 from compact_kg.store import dataset_files, load_store
 
 __all__ = [
@@ -72,7 +69,6 @@ QUERIES = Namespace(BASE + "queries/")
 VIOLATION_QUERY_TIMEOUT = 60.0
 
 #: Largest Turtle file read, in bytes (the whole dataset is a few hundred kilobytes).
-MAX_FILE_BYTES = 64 * 1024 * 1024
 
 #: What :attr:`ValidationReport.summary` counts: key, class, singular, plural.
 _SUMMARY: tuple[tuple[str, URIRef, str, str], ...] = (
@@ -224,74 +220,6 @@ class ValidationReport:
 # ---------------------------------------------------------------------------------------
 # Reading files
 # ---------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _quiet_rdflib() -> Iterator[None]:
-    """Silence rdflib's logged tracebacks for ill-typed literals (the shapes report them)."""
-    logger = logging.getLogger("rdflib.term")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
-def _to_rdflib(term: object) -> Node:
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=canonical_language_tag(term.language))
-        datatype = term.datatype.value
-        return Literal(term.value, datatype=None if datatype == str(XSD.string) else datatype)
-    raise InputError(f"unsupported RDF term {term!r}", hint="Use plain triples in Turtle.")
-
-
-def read_turtle(path: Path, graph: Graph | None = None) -> Graph:
-    """Read one Turtle file strictly into ``graph`` (a new graph if None) and return it.
-
-    The bytes are parsed by pyoxigraph, whose errors carry line and column, and the triples are
-    copied into rdflib. Blank nodes get fresh ids, so files never share a blank node.
-
-    :raises InputError: the file cannot be read, is too big, or is not valid Turtle
-        (the message names ``FILE:LINE:COLUMN``).
-    """
-    import pyoxigraph as ox
-
-    graph = Graph() if graph is None else graph
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(
-                f"the file is {size} bytes, more than the {MAX_FILE_BYTES} allowed",
-                path=path, hint="Split it into smaller files.",
-            )
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read the file ({error.strerror or error})", path=path,
-                         hint="Check the path and its permissions.") from error
-    try:
-        with _quiet_rdflib():
-            for quad in ox.parse(data, format=ox.RdfFormat.TURTLE, rename_blank_nodes=True,
-                                 without_named_graphs=True):
-                graph.add((_to_rdflib(quad.subject), _to_rdflib(quad.predicate),
-                           _to_rdflib(quad.object)))
-    except SyntaxError as error:
-        reason = error.msg or str(error)
-        reason = re.sub(r"^Parser error (at|between) line \d+ column \d+"
-                        r"( and line \d+ column \d+)?: ", "", reason)
-        raise InputError(f"not valid Turtle: {reason}", path=path, line=error.lineno,
-                         column=error.offset, hint="Fix the syntax there and try again.") from error
-    except (UnicodeDecodeError, ValueError) as error:
-        raise InputError(f"not valid Turtle: {error}", path=path,
-                         hint="Save the file as UTF-8 Turtle.") from error
-    return graph
 
 
 def load_model(paths: ProjectPaths | None = None) -> Graph:
