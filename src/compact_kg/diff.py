@@ -19,7 +19,7 @@ from rdflib.term import Node
 from compact_kg.errors import InputError
 from compact_kg.graphs import new_graph
 from compact_kg.namespace import BASE
-from compact_kg.rdfio import read_turtle
+from compact_kg.rdfio import read_turtle_files
 
 __all__ = ["GraphDiff", "ResourceChange", "diff_graphs", "read_turtle_tree"]
 
@@ -37,10 +37,7 @@ def read_turtle_tree(path: Path) -> Graph:
     else:
         raise InputError("no such file or folder", path=path,
                          hint="Give two Turtle files or two folders of Turtle files.")
-    graph = new_graph(BASE)
-    for file in files:
-        read_turtle(file, graph)
-    return graph
+    return read_turtle_files(files, new_graph(BASE))
 
 
 @dataclass

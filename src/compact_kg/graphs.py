@@ -9,7 +9,6 @@ parser's position.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
@@ -17,7 +16,7 @@ from rdflib.term import Node
 from compact_kg.errors import InputError
 from compact_kg.namespace import BASE, standard_prefixes
 from compact_kg.paths import ProjectPaths
-from compact_kg.rdfio import read_turtle
+from compact_kg.rdfio import read_turtle_files
 
 __all__ = ["SourceGraphs", "cbd", "is_ours", "load_sources", "prefixes", "rebase_graph"]
 
@@ -51,20 +50,15 @@ class SourceGraphs:
         return merged
 
 
-def _parse_turtle(files: list[Path], graph: Graph) -> None:
-    for path in files:
-        read_turtle(path, graph)
-
-
 def load_sources(paths: ProjectPaths, base: str | None = None) -> SourceGraphs:
     """Read the model and data of the checkout at ``paths``, rebased to ``base`` if given."""
     model = Graph()
     model_files = list(paths.model_files())
     if paths.shapes_file.is_file():
         model_files.append(paths.shapes_file)
-    _parse_turtle(model_files, model)
+    read_turtle_files(model_files, model)
     data = Graph()
-    _parse_turtle(paths.data_files(), data)
+    read_turtle_files(paths.data_files(), data)
     base = base or BASE
     return SourceGraphs(model=rebase_graph(model, BASE, base),
                         data=rebase_graph(data, BASE, base), base=base)

@@ -62,6 +62,7 @@ __all__ = [
     "no_network",
     "read_rdf",
     "read_turtle",
+    "read_turtle_files",
     "refused_constructs",
     "write_turtle_atomic",
 ]
@@ -760,6 +761,15 @@ def read_turtle(path: str | os.PathLike[str], graph: Graph | None = None, *,
     except (SyntaxError, ValueError) as exc:
         text = data.decode("utf-8", errors="replace")
         raise _syntax_error(_Source(file, text, "turtle"), exc) from exc
+
+
+def read_turtle_files(paths: Iterable[str | os.PathLike[str]],
+                      graph: Graph | None = None) -> Graph:
+    """:func:`read_turtle` for several of the project's files, into one graph."""
+    graph = Graph() if graph is None else graph
+    for path in paths:
+        read_turtle(path, graph)
+    return graph
 
 
 @contextlib.contextmanager

@@ -38,7 +38,7 @@ from rdflib.term import Node
 from compact_kg.errors import InputError, QueryError
 from compact_kg.namespace import BASE, CKG
 from compact_kg.paths import ProjectPaths, default_paths
-from compact_kg.rdfio import read_turtle
+from compact_kg.rdfio import read_turtle, read_turtle_files
 from compact_kg.store import dataset_files, load_store
 
 __all__ = [
@@ -543,13 +543,6 @@ def run_violation_queries(
 # ---------------------------------------------------------------------------------------
 
 
-def _read_all(files: Iterable[Path]) -> Graph:
-    graph = Graph()
-    for path in files:
-        read_turtle(path, graph)
-    return graph
-
-
 def validate_dataset(paths: ProjectPaths | None = None) -> ValidationReport:
     """Validate the whole dataset: every ``data/**/*.ttl`` with the ontology and vocabularies,
     plus every ``queries/*-violation.rq``.
@@ -560,7 +553,7 @@ def validate_dataset(paths: ProjectPaths | None = None) -> ValidationReport:
     paths = paths or default_paths()
     model = load_model(paths)
     shapes = load_shapes(paths)
-    data = _read_all(paths.data_files())
+    data = read_turtle_files(paths.data_files())
     merged = _merge(data, model)
     results, report_graph = _run_shacl(merged, shapes)
     queries = violation_query_files(paths)
@@ -587,8 +580,8 @@ def validate_files(files: list[Path], paths: ProjectPaths | None = None) -> Vali
     for file in given:
         if not file.is_file():
             raise InputError("no such file", path=file, hint="Check the path.")
-    own = _read_all(given)
-    context = _read_all(p for p in paths.data_files() if p.resolve() not in given_resolved)
+    own = read_turtle_files(given)
+    context = read_turtle_files(p for p in paths.data_files() if p.resolve() not in given_resolved)
     report = validate_in_context(own, context=context, shapes=shapes, ontology=model)
     subjects = {str(s) for s in own.subjects()}
     queries = violation_query_files(paths)
