@@ -135,9 +135,10 @@ def query_command(name: str | None, list_queries: bool, params: tuple[str, ...],
 def _catalogue_listing(catalogue: list) -> str:
     if not catalogue:
         return "no saved queries\n"
+    width = max(len(saved.name) for saved in catalogue)
     lines = []
     for saved in catalogue:
-        lines.append(f"{saved.name}  {saved.title}")
+        lines.append(f"{saved.name.ljust(width)}  {saved.title}")
         for param in saved.params:
             default = "required" if param.required else f"default {param.default}"
             lines.append(
