@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -24,7 +25,7 @@ def run(project: ProjectPaths):
 def test_list_shows_names_titles_and_parameters(run):
     result = run("query", "--list")
     assert result.exit_code == 0
-    assert "areas-by-year  Areas by year" in result.output
+    assert re.search(r"^areas-by-year +Areas by year$", result.output, re.M)
     assert "--param year=<integer>  The year (required)" in result.output
 
 
