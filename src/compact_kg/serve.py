@@ -474,13 +474,16 @@ def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.
 def serve_forever(*, host: str = "127.0.0.1", port: int = 8000, timeout: float = 10.0,
                   base_uri: str | None = None, paths: ProjectPaths | None = None,
                   announce: Callable[[str], None] | None = None) -> None:
-    """Run the server until interrupted (the ``compact-kg serve`` command)."""
+    """Run the server until interrupted (the ``compact-kg serve`` command); Ctrl-C stops it
+    cleanly and returns."""
     running = start_server(host=host, port=port, timeout=timeout, base_uri=base_uri,
                            paths=paths, verbose=True)
     if announce:
         announce(running.url)
     try:
         running.thread.join()
+    except KeyboardInterrupt:
+        pass
     finally:
         running.close()
 
