@@ -105,6 +105,33 @@ def test_load_then_query_the_endpoint(run, oxigraph_server):
     assert remote.output == embedded.output
 
 
+@pytest.mark.server
+def test_query_a_named_graph_as_the_default_graph(run, oxigraph_server):
+    graph = "https://example.org/default-graph-test"
+    assert run("load", "--endpoint", oxigraph_server.url, "--graph", graph).exit_code == 0
+    args = ["query", "areas-by-year", "-p", "year=2011", "-f", "csv", "--endpoint",
+            oxigraph_server.url]
+    remote = run(*args, "--default-graph", graph)
+    assert remote.exit_code == 0, remote.output
+    assert remote.output == run("query", "areas-by-year", "-p", "year=2011", "-f", "csv").output
+    empty = run(*args, "--default-graph", "https://example.org/no-such-graph")
+    assert empty.output.splitlines() == ["n", "0"]
+
+
+def test_default_graph_needs_an_endpoint(run):
+    result = run("query", "labels", "--default-graph", "https://example.org/g")
+    assert result.exit_code == 2
+    assert "--default-graph needs --endpoint" in result.output
+
+
+def test_query_refuses_bad_default_graph_iri(run):
+    result = run("query", "labels", "--endpoint", "http://127.0.0.1:9",
+                 "--default-graph", "not an iri")
+    assert result.exit_code == 2
+    assert "--default-graph: parameter 'graph' expects an IRI" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_load_refuses_bad_graph_iri(run):
     result = run("load", "--endpoint", "http://127.0.0.1:9", "--graph", "not an iri")
     assert result.exit_code == 2

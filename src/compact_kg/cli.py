@@ -111,10 +111,13 @@ def _parse_param_options(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--endpoint", metavar="URL",
               help="Run on a remote SPARQL endpoint (an Oxigraph base URL http://HOST:PORT, "
                    "or any query URL) instead of the embedded store.")
+@click.option("--default-graph", metavar="IRI",
+              help="With --endpoint: query this named graph as the default graph "
+                   "(sent as default-graph-uri; e.g. the graph of `load --graph`).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0,
               show_default=True, help="Seconds before the query is stopped.")
 def query_command(name: str | None, list_queries: bool, params: tuple[str, ...], fmt: str,
-                  endpoint: str | None, timeout: float) -> None:
+                  endpoint: str | None, default_graph: str | None, timeout: float) -> None:
     """Run the saved query NAME (a file of queries/) or a .rq file at a PATH.
 
     Read-only queries only: updates, SERVICE, FROM and FROM NAMED are refused. A query
@@ -128,11 +131,14 @@ def query_command(name: str | None, list_queries: bool, params: tuple[str, ...],
         return
     if name is None:
         raise click.UsageError("give a query NAME or PATH, or --list")
+    if default_graph is not None and endpoint is None:
+        raise click.UsageError("--default-graph needs --endpoint")
     saved = queries.find_query(name, paths.queries_dir)
     values = _parse_param_options(params)
     queries.bind_parameters(saved, values)  # fail fast, before loading the store
     if endpoint is not None:
-        result = queries.run_remote(saved, endpoint, timeout, values)
+        result = queries.run_remote(saved, endpoint, timeout, values,
+                                    default_graph=default_graph)
     else:
         from compact_kg.store import dataset_files, load_store
 

@@ -595,20 +595,24 @@ def run_remote(
     endpoint_url: str,
     timeout: float = DEFAULT_TIMEOUT,
     params: Mapping[str, object] | None = None,
+    *,
+    default_graph: str | None = None,
 ) -> QueryResult:
     """Run ``query`` on a remote SPARQL 1.1 endpoint and return its complete result.
 
     ``endpoint_url`` is the query URL, or an Oxigraph server's base URL
-    (``http://HOST:PORT``, which means ``http://HOST:PORT/query``). Parameters are bound
-    with a VALUES block (:func:`bind_text`), as on the embedded store. Raises EndpointError
-    when the server cannot be reached or answers with an error, QueryTimeoutError after
-    ``timeout``.
+    (``http://HOST:PORT``, which means ``http://HOST:PORT/query``). ``default_graph`` (an
+    IRI, sent as ``default-graph-uri``) makes that named graph the query's default graph:
+    needed on servers whose default graph is the union of all graphs (Virtuoso). Parameters
+    are bound with a VALUES block (:func:`bind_text`), as on the embedded store. Raises
+    EndpointError when the server cannot be reached or answers with an error,
+    QueryTimeoutError after ``timeout``.
     """
     from compact_kg import endpoint
 
     saved = _coerce(query)
     text = bind_text(saved, bind_parameters(saved, params))
-    raw = endpoint.query_remote(text, endpoint_url, timeout, saved.form, saved.name)
+    raw = endpoint.query_remote(text, endpoint_url, timeout, saved.form, saved.name, default_graph)
     return _result_from_raw(raw)
 
 
