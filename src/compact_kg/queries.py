@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -303,10 +304,28 @@ def _add_parameter(params: list[Parameter], parameter: Parameter, where: str) ->
 
 # --- parsing and safety -----------------------------------------------------------------------
 
+# rdflib's SPARQL grammar (pyparsing) is not safe to use from several threads at once: the
+# first parses in a process build shared state, and concurrent first use can break the parser
+# for good. Every parse in compact-kg goes through these two functions, under one lock.
+_PARSER_LOCK = threading.Lock()
+
+
+def parse_query_tree(text: str) -> Any:
+    """rdflib's parse tree of a SPARQL query (thread-safe); raises rdflib's parse errors."""
+    with _PARSER_LOCK:
+        return parseQuery(text)
+
+
+def parse_update_tree(text: str) -> Any:
+    """rdflib's parse tree of a SPARQL update (thread-safe); raises rdflib's parse errors."""
+    with _PARSER_LOCK:
+        return parseUpdate(text)
+
+
 def _parse_sparql(text: str, source: str) -> Any:
     """rdflib's parse tree of the query, or QueryError for updates and syntax errors."""
     try:
-        return parseQuery(text)
+        return parse_query_tree(text)
     except ParseBaseException as error:
         _refuse_update(text, source)
         raise QueryError(
@@ -320,7 +339,7 @@ def _parse_sparql(text: str, source: str) -> Any:
 
 def _refuse_update(text: str, source: str) -> None:
     try:
-        update = parseUpdate(text)
+        update = parse_update_tree(text)
     except Exception:
         return
     operations = sorted({_camel_to_words(op.name) for op in update.get("request", [])})
@@ -654,14 +673,14 @@ def bind_text(query: SavedQuery, terms: Mapping[str, Term]) -> str:
 
 
 def _tree_of(query: SavedQuery) -> Any:
-    return query._tree if query._tree is not None else parseQuery(query.text)
+    return query._tree if query._tree is not None else parse_query_tree(query.text)
 
 
 def _is_same_query_plus_values(
     candidate: str, original: Any, names: list[str], expected: list[Term]
 ) -> bool:
     try:
-        tree = parseQuery(candidate)
+        tree = parse_query_tree(candidate)
     except Exception:
         return False
     where = dict.get(tree[1], "where")

@@ -146,13 +146,14 @@ def check_query(text: str) -> str:
     ``SERVICE``, ``FROM`` and ``FROM NAMED``.
     """
     from pyparsing import ParseException
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    from compact_kg.queries import parse_query_tree, parse_update_tree
 
     try:
-        parsed = parseQuery(text)
+        parsed = parse_query_tree(text)
     except ParseException as error:
         try:
-            parseUpdate(text)
+            parse_update_tree(text)
         except (ParseException, RecursionError):
             raise _refusal(400, f"the query does not parse: {error.msg} at line "
                                 f"{error.lineno}, column {error.col}") from error
