@@ -67,28 +67,10 @@ class OxigraphServer:
         return self
 
     def _wait_until_ready(self, wait: float) -> None:
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"oxigraph exited early with {self.process.returncode}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/query?query=ASK%7B%7D", timeout=1):
-                    return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"oxigraph did not answer on {self.url} within {wait} s")
+        _wait_until_answering(self, f"{self.url}/query?query=ASK%7B%7D", "oxigraph", wait)
 
     def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        self.process = _stop_process(self.process, grace=5)
 
 
 VIRTUOSO = Path("/usr/bin/virtuoso-t")
@@ -178,20 +160,8 @@ class VirtuosoServer:
         return self
 
     def _wait_until_ready(self, wait: float) -> None:
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(
-                    f"virtuoso-t exited early with {self.process.returncode}; "
-                    f"see {self.directory / 'virtuoso.log'}"
-                )
-            try:
-                with urllib.request.urlopen(f"{self.url}?query=ASK%7B%7D", timeout=2):
-                    return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"Virtuoso did not answer on {self.url} within {wait} s")
+        _wait_until_answering(self, f"{self.url}?query=ASK%7B%7D", "virtuoso-t", wait,
+                              log=self.directory / "virtuoso.log")
 
     def isql(self, statement: str) -> str:
         """Run one SQL statement as ``dba`` through ``isql-vt``; its output, or RuntimeError."""
@@ -209,12 +179,35 @@ class VirtuosoServer:
         self.isql('GRANT SPARQL_UPDATE TO "SPARQL";')
 
     def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
+        self.process = _stop_process(self.process, grace=20)
+
+
+def _wait_until_answering(server: object, probe_url: str, name: str, wait: float,
+                          log: Path | None = None) -> None:
+    """Poll ``probe_url`` until it answers; stop the server and raise if it exits or times out."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        process = server.process  # type: ignore[attr-defined]
+        if process is not None and process.poll() is not None:
+            see = f"; see {log}" if log else ""
+            raise RuntimeError(f"{name} exited early with {process.returncode}{see}")
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+            with urllib.request.urlopen(probe_url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    server.stop()  # type: ignore[attr-defined]
+    raise RuntimeError(f"{name} did not answer on {probe_url} within {wait} s")
+
+
+def _stop_process(process: subprocess.Popen | None, grace: float) -> None:
+    """Terminate a server process, kill it after ``grace`` seconds; always returns None."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+    return
