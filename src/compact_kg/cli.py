@@ -212,7 +212,9 @@ def validate_command(paths: tuple[str, ...], fmt: str, data_dir: str | None) -> 
         return
     if fmt == "sarif":
         _fail(CompactKGError("--format sarif is for submissions; use text, json or turtle"))
-    report = validate_files([Path(p) for p in paths]) if paths else validate_dataset()
+    project = _project_paths()
+    report = (validate_files([Path(p) for p in paths], project) if paths
+              else validate_dataset(project))
     click.echo(format_report(report, fmt), nl=False)  # type: ignore[arg-type]
     sys.exit(EXIT_OK if report.conforms else EXIT_NONCONFORMANT)
 
@@ -231,7 +233,7 @@ def publish_command(out_dir: str, base_uri: str | None) -> None:
 
     from compact_kg.publish import publish_site
 
-    summary = publish_site(Path(out_dir), base_uri=base_uri)
+    summary = publish_site(Path(out_dir), base_uri=base_uri, paths=_project_paths())
     click.echo(f"published {summary.triples} triples, {summary.resources} resource pages, "
                f"{summary.files} files to {summary.out_dir} in {summary.seconds:.1f} s "
                f"(base {summary.base_uri})")
@@ -249,7 +251,7 @@ def serve_command(port: int, host: str, timeout: float, base_uri: str | None) ->
     """Serve the site with content negotiation and a read-only SPARQL endpoint at /sparql."""
     from compact_kg.serve import serve_forever
 
-    serve_forever(host=host, port=port, timeout=timeout, base_uri=base_uri,
+    serve_forever(host=host, port=port, timeout=timeout, base_uri=base_uri, paths=_project_paths(),
                   announce=lambda url: click.echo(f"serving compact-kg at {url} (Ctrl-C stops)"))
 
 
