@@ -6,9 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rdflib import Graph
 
-from compact_kg.paths import ProjectPaths
+from compact_kg.paths import ProjectPaths, default_paths
+from compact_kg.rdfio import read_turtle_files
 from tests.servers import OxigraphServer, oxigraph_binary
+
+#: The checkout these tests belong to (paths from this file, never the working directory).
+REPO_PATHS = default_paths(Path(__file__).resolve().parents[1])
 
 PREFIXES = """\
 @prefix ex: <http://example.org/> .
@@ -118,3 +123,29 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oxigra
         yield server
     finally:
         server.stop()
+
+
+# --- the shipped dataset, loaded once per test session -------------------------------------
+
+
+@pytest.fixture(scope="session")
+def model_graph() -> Graph:
+    """The ontology and its SKOS vocabularies of this checkout."""
+    return read_turtle_files(REPO_PATHS.model_files())
+
+
+@pytest.fixture(scope="session")
+def data_graph() -> Graph:
+    """Every Turtle file under data/ of this checkout."""
+    return read_turtle_files(REPO_PATHS.data_files())
+
+
+@pytest.fixture(scope="session")
+def dataset_graph(model_graph: Graph, data_graph: Graph) -> Graph:
+    """The ontology, vocabularies and data together (a fresh graph: tests may not change it)."""
+    graph = Graph()
+    for triple in model_graph:
+        graph.add(triple)
+    for triple in data_graph:
+        graph.add(triple)
+    return graph

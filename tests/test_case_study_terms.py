@@ -15,6 +15,7 @@ from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV
 
 from compact_kg.paths import default_paths
+from compact_kg.rdfio import read_turtle_files
 
 PATHS = default_paths(Path(__file__).resolve().parents[1])
 CASE_STUDY_DIR = PATHS.data_dir / "case-studies"
@@ -46,26 +47,19 @@ AREAS = [
 ]
 
 
-def _parse(paths: list[Path]) -> Graph:
-    graph = Graph()
-    for path in paths:
-        graph.parse(data=path.read_bytes(), format="turtle", publicID=path.as_uri())
-    return graph
+@pytest.fixture(scope="module")
+def model(model_graph: Graph) -> Graph:
+    return model_graph
 
 
 @pytest.fixture(scope="module")
-def model() -> Graph:
-    return _parse(PATHS.model_files())
-
-
-@pytest.fixture(scope="module")
-def data() -> Graph:
-    return _parse(PATHS.data_files())
+def data(data_graph: Graph) -> Graph:
+    return data_graph
 
 
 @pytest.fixture(scope="module")
 def case_studies() -> Graph:
-    return _parse(CASE_STUDY_FILES)
+    return read_turtle_files(CASE_STUDY_FILES)
 
 
 def _terms(graph: Graph) -> set[URIRef]:

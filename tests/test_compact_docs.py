@@ -13,6 +13,7 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS
 
 from compact_kg.namespace import CKG
+from compact_kg.rdfio import read_turtle_files
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPACT_FILES = sorted((ROOT / "data" / "compact").glob("*.ttl"))
@@ -35,26 +36,15 @@ SECTOR = Namespace(BASE + "vocab/sector/")
 PREFIXES = {"ckg": CKG._NS, "dcterms": DCTERMS, "skos": SKOS, "owl": OWL}
 
 
-def _parse(files: list[Path]) -> Graph:
-    graph = Graph()
-    for path in files:
-        graph.parse(data=path.read_bytes(), format="turtle", publicID=path.as_uri())
-    return graph
-
-
 @pytest.fixture(scope="module")
-def graph() -> Graph:
-    model = [
-        ROOT / "ontology" / "compact.ttl",
-        *sorted((ROOT / "ontology" / "vocabularies").glob("*.ttl")),
-    ]
-    return _parse([*model, *sorted((ROOT / "data").rglob("*.ttl"))])
+def graph(dataset_graph: Graph) -> Graph:
+    return dataset_graph
 
 
 @pytest.fixture(scope="module")
 def own() -> Graph:
     """Only the files this part of the dataset contributes."""
-    return _parse(OWN_FILES)
+    return read_turtle_files(OWN_FILES)
 
 
 def _date_key(literal: Literal) -> tuple[int, ...]:

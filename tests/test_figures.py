@@ -16,6 +16,7 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from compact_kg.paths import default_paths
+from compact_kg.rdfio import read_turtle_files
 
 ROOT = Path(__file__).resolve().parents[1]
 PATHS = default_paths(ROOT)
@@ -222,17 +223,10 @@ SELECT DISTINCT ?m ?when WHERE {
 )
 
 
-def _load(paths: list[Path]) -> Graph:
-    graph = Graph()
-    for path in paths:
-        graph.parse(data=path.read_bytes(), format="turtle", publicID=path.as_uri())
-    return graph
-
-
-@pytest.fixture(scope="session")
-def graph() -> Graph:
-    """The ontology, its vocabularies and every data file, loaded once."""
-    return _load([*PATHS.model_files(), *PATHS.data_files()])
+@pytest.fixture(scope="module")
+def graph(dataset_graph: Graph) -> Graph:
+    """The ontology, its vocabularies and every data file, loaded once per session."""
+    return dataset_graph
 
 
 def _figure_id(row: dict) -> str:
@@ -278,7 +272,7 @@ def test_figure_is_a_sourced_measurement(graph: Graph, row: dict) -> None:
 
 def test_every_case_study_measurement_is_in_the_table() -> None:
     """No figure in data/case-studies/ escapes the table above."""
-    case_studies = _load(sorted(CASE_STUDIES.glob("*.ttl")))
+    case_studies = read_turtle_files(sorted(CASE_STUDIES.glob("*.ttl")))
     rows = case_studies.query(
         PREFIXES
         + """

@@ -161,3 +161,15 @@ def test_the_meta_shapes_catch_omissions(model: Graph, meta_shapes: Graph, remov
     assert not report.conforms
     assert {r.rule for r in report.results} == {rule}
     assert {r.focus for r in report.results} == {str(remove[0])}
+
+
+def test_the_standard_prefixes_are_the_readme_block():
+    """namespace.OUR_PREFIXES is the prefix block documented in ontology/README.md."""
+    import re
+
+    from compact_kg.namespace import BASE, OUR_PREFIXES
+
+    readme = (ROOT / "ontology" / "README.md").read_text(encoding="utf-8")
+    block = readme.split("The standard prefixes", 1)[1]
+    documented = dict(re.findall(r"@prefix (\w+):\s+<([^>]+)> \.", block))
+    assert documented == {p: BASE + local for p, local in OUR_PREFIXES.items()}

@@ -403,3 +403,11 @@ def test_diff_of_identical_files_is_empty(tmp_path: Path) -> None:
 def test_diff_of_a_missing_path_is_an_input_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["diff", str(tmp_path / "a.ttl"), str(tmp_path)])
     assert result.exit_code == 2
+
+
+def test_every_index_page_names_a_saved_query_that_exists():
+    from compact_kg.site import INDEX_QUERIES
+
+    queries = Path(__file__).resolve().parents[1] / "queries"
+    for page, name in INDEX_QUERIES.items():
+        assert (queries / f"{name}.rq").is_file(), f"{page} links to a missing query {name}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -24,7 +25,7 @@ def run(project: ProjectPaths):
 def test_list_shows_names_titles_and_parameters(run):
     result = run("query", "--list")
     assert result.exit_code == 0
-    assert "areas-by-year  Areas by year" in result.output
+    assert re.search(r"^areas-by-year +Areas by year$", result.output, re.M)
     assert "--param year=<integer>  The year (required)" in result.output
 
 
@@ -102,6 +103,33 @@ def test_load_then_query_the_endpoint(run, oxigraph_server):
     embedded = run("query", "areas-by-year", "-p", "year=2010", "-f", "csv")
     assert remote.exit_code == 0, remote.output
     assert remote.output == embedded.output
+
+
+@pytest.mark.server
+def test_query_a_named_graph_as_the_default_graph(run, oxigraph_server):
+    graph = "https://example.org/default-graph-test"
+    assert run("load", "--endpoint", oxigraph_server.url, "--graph", graph).exit_code == 0
+    args = ["query", "areas-by-year", "-p", "year=2011", "-f", "csv", "--endpoint",
+            oxigraph_server.url]
+    remote = run(*args, "--default-graph", graph)
+    assert remote.exit_code == 0, remote.output
+    assert remote.output == run("query", "areas-by-year", "-p", "year=2011", "-f", "csv").output
+    empty = run(*args, "--default-graph", "https://example.org/no-such-graph")
+    assert empty.output.splitlines() == ["n", "0"]
+
+
+def test_default_graph_needs_an_endpoint(run):
+    result = run("query", "labels", "--default-graph", "https://example.org/g")
+    assert result.exit_code == 2
+    assert "--default-graph needs --endpoint" in result.output
+
+
+def test_query_refuses_bad_default_graph_iri(run):
+    result = run("query", "labels", "--endpoint", "http://127.0.0.1:9",
+                 "--default-graph", "not an iri")
+    assert result.exit_code == 2
+    assert "--default-graph: parameter 'graph' expects an IRI" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_load_refuses_bad_graph_iri(run):

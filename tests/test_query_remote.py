@@ -85,6 +85,18 @@ def test_load_into_a_named_graph_replaces_it(loaded, project: ProjectPaths):
     assert int(run_remote(text, loaded.url, 10).rows[0][0]) == first
 
 
+def test_default_graph_queries_one_named_graph(oxigraph_server, store, project: ProjectPaths):
+    graph = "https://w3id.org/compact-kg/graph/test-default-graph"
+    upload(oxigraph_server.url, dataset_files(project), graph)
+    text = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    remote = run_remote(text, oxigraph_server.url, 10, default_graph=graph)
+    assert remote.multiset() == run_embedded(text, store).multiset()
+    other = "https://w3id.org/compact-kg/graph/test-empty"
+    assert run_remote(text, oxigraph_server.url, 10, default_graph=other).rows == []
+    with pytest.raises(QueryError, match=r"--default-graph: .* expects an IRI"):
+        run_remote(text, oxigraph_server.url, 10, default_graph="not an iri")
+
+
 def test_unreachable_endpoint_is_a_one_line_error():
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(EndpointError, match=r"cannot reach the SPARQL endpoint .*/query") as caught:

@@ -141,7 +141,7 @@ def test_syntax_errors_carry_their_position(tmp_path: Path):
     with pytest.raises(InputError) as caught:
         read_turtle(broken)
     assert (caught.value.line, caught.value.column) == (2, 20)  # the "]", 1-based
-    assert str(caught.value).startswith(f"{broken}:2:20: not valid Turtle")
+    assert str(caught.value).startswith(f"{broken}:2:20: Turtle syntax error")
 
 
 def _checkout(tmp_path: Path) -> ProjectPaths:

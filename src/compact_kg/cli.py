@@ -36,25 +36,39 @@ def _fail(error: CompactKGError) -> NoReturn:
     sys.exit(error.exit_code)
 
 
-@click.group(epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+class _CompactKGGroup(click.Group):
+    """A click group that turns every error of every command into one line and an exit status.
+
+    Our own errors carry their message and exit code; an unexpected exception is reported in
+    one line too (with a request to report it), never as a traceback.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except CompactKGError as error:
+            _fail(error)
+        except (RecursionError, MemoryError) as error:
+            _fail(CompactKGError(
+                f"the input is too large or too deeply nested ({type(error).__name__})"))
+        except Exception as error:  # never a traceback: say what failed, in one line
+            reason = " ".join(str(error).split())[:300] or type(error).__name__
+            _fail(CompactKGError(f"unexpected problem: {type(error).__name__}: {reason}. "
+                                 "Please report it."))
+
+
+@click.group(cls=_CompactKGGroup, epilog=_EPILOG,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="compact-kg")
 def cli() -> None:
     """Linked open data about Local Compacts in England: validate, query, submit, publish."""
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the console script; never shows a traceback."""
-    try:
-        cli.main(args=argv, prog_name="compact-kg", standalone_mode=True)
-    except CompactKGError as error:
-        _fail(error)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    except (RecursionError, MemoryError) as error:
-        click.echo(f"error: the input is too large or too deeply nested ({type(error).__name__})",
-                   err=True)
-        sys.exit(EXIT_ERROR)
+    """Entry point of the console script (errors are handled by the group: one line each)."""
+    cli.main(args=argv, prog_name="compact-kg", standalone_mode=True)
 
 
 # ---------------------------------------------------------------------------------------
@@ -97,10 +111,13 @@ def _parse_param_options(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--endpoint", metavar="URL",
               help="Run on a remote SPARQL endpoint (an Oxigraph base URL http://HOST:PORT, "
                    "or any query URL) instead of the embedded store.")
+@click.option("--default-graph", metavar="IRI",
+              help="With --endpoint: query this named graph as the default graph "
+                   "(sent as default-graph-uri; e.g. the graph of `load --graph`).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0,
               show_default=True, help="Seconds before the query is stopped.")
 def query_command(name: str | None, list_queries: bool, params: tuple[str, ...], fmt: str,
-                  endpoint: str | None, timeout: float) -> None:
+                  endpoint: str | None, default_graph: str | None, timeout: float) -> None:
     """Run the saved query NAME (a file of queries/) or a .rq file at a PATH.
 
     Read-only queries only: updates, SERVICE, FROM and FROM NAMED are refused. A query
@@ -109,24 +126,24 @@ def query_command(name: str | None, list_queries: bool, params: tuple[str, ...],
     from compact_kg import queries
 
     paths = _project_paths()
-    try:
-        if list_queries:
-            click.echo(_catalogue_listing(queries.load_catalogue(paths.queries_dir)), nl=False)
-            return
-        if name is None:
-            raise click.UsageError("give a query NAME or PATH, or --list")
-        saved = queries.find_query(name, paths.queries_dir)
-        values = _parse_param_options(params)
-        queries.bind_parameters(saved, values)  # fail fast, before loading the store
-        if endpoint is not None:
-            result = queries.run_remote(saved, endpoint, timeout, values)
-        else:
-            from compact_kg.store import dataset_files, load_store
+    if list_queries:
+        click.echo(_catalogue_listing(queries.load_catalogue(paths.queries_dir)), nl=False)
+        return
+    if name is None:
+        raise click.UsageError("give a query NAME or PATH, or --list")
+    if default_graph is not None and endpoint is None:
+        raise click.UsageError("--default-graph needs --endpoint")
+    saved = queries.find_query(name, paths.queries_dir)
+    values = _parse_param_options(params)
+    queries.bind_parameters(saved, values)  # fail fast, before loading the store
+    if endpoint is not None:
+        result = queries.run_remote(saved, endpoint, timeout, values,
+                                    default_graph=default_graph)
+    else:
+        from compact_kg.store import dataset_files, load_store
 
-            store = load_store(dataset_files(paths))
-            result = queries.run_embedded(saved, store, values, timeout)
-    except CompactKGError as error:
-        _fail(error)
+        store = load_store(dataset_files(paths))
+        result = queries.run_embedded(saved, store, values, timeout)
     click.echo(queries.format_result(result, fmt), nl=False)
     if saved.is_violation and result.rows:
         sys.exit(EXIT_NONCONFORMANT)
@@ -135,9 +152,10 @@ def query_command(name: str | None, list_queries: bool, params: tuple[str, ...],
 def _catalogue_listing(catalogue: list) -> str:
     if not catalogue:
         return "no saved queries\n"
+    width = max(len(saved.name) for saved in catalogue)
     lines = []
     for saved in catalogue:
-        lines.append(f"{saved.name}  {saved.title}")
+        lines.append(f"{saved.name.ljust(width)}  {saved.title}")
         for param in saved.params:
             default = "required" if param.required else f"default {param.default}"
             lines.append(
@@ -158,10 +176,7 @@ def load_command(endpoint: str, graph_iri: str | None) -> None:
     from compact_kg.store import dataset_files
 
     files = dataset_files(_project_paths())
-    try:
-        count = upload(endpoint, files, graph_iri)
-    except CompactKGError as error:
-        _fail(error)
+    count = upload(endpoint, files, graph_iri)
     target = f"graph <{graph_iri}>" if graph_iri else "the default graph"
     click.echo(f"loaded {count} triples from {len(files)} files into {target} of {endpoint}")
 
@@ -197,10 +212,9 @@ def validate_command(paths: tuple[str, ...], fmt: str, data_dir: str | None) -> 
         return
     if fmt == "sarif":
         _fail(CompactKGError("--format sarif is for submissions; use text, json or turtle"))
-    try:
-        report = validate_files([Path(p) for p in paths]) if paths else validate_dataset()
-    except CompactKGError as error:
-        _fail(error)
+    project = _project_paths()
+    report = (validate_files([Path(p) for p in paths], project) if paths
+              else validate_dataset(project))
     click.echo(format_report(report, fmt), nl=False)  # type: ignore[arg-type]
     sys.exit(EXIT_OK if report.conforms else EXIT_NONCONFORMANT)
 
@@ -219,7 +233,7 @@ def publish_command(out_dir: str, base_uri: str | None) -> None:
 
     from compact_kg.publish import publish_site
 
-    summary = publish_site(Path(out_dir), base_uri=base_uri)
+    summary = publish_site(Path(out_dir), base_uri=base_uri, paths=_project_paths())
     click.echo(f"published {summary.triples} triples, {summary.resources} resource pages, "
                f"{summary.files} files to {summary.out_dir} in {summary.seconds:.1f} s "
                f"(base {summary.base_uri})")
@@ -237,7 +251,7 @@ def serve_command(port: int, host: str, timeout: float, base_uri: str | None) ->
     """Serve the site with content negotiation and a read-only SPARQL endpoint at /sparql."""
     from compact_kg.serve import serve_forever
 
-    serve_forever(host=host, port=port, timeout=timeout, base_uri=base_uri,
+    serve_forever(host=host, port=port, timeout=timeout, base_uri=base_uri, paths=_project_paths(),
                   announce=lambda url: click.echo(f"serving compact-kg at {url} (Ctrl-C stops)"))
 
 
@@ -260,21 +274,6 @@ def diff_command(old: str, new: str) -> None:
 _PAUSE_ENV = "COMPACT_KG_TEST_PAUSE_BEFORE_RENAME"
 
 
-def _guarded(action: str, function: object, *args: object, **kwargs: object) -> object:
-    """Call a library function; our errors and any unexpected one become one clean line."""
-    try:
-        return function(*args, **kwargs)  # type: ignore[operator]
-    except CompactKGError as error:
-        _fail(error)
-    except (RecursionError, MemoryError) as error:
-        _fail(CompactKGError(f"the input is too large or too deeply nested while {action} "
-                             f"({type(error).__name__})"))
-    except Exception as error:  # never a traceback: say what failed, in one line
-        reason = " ".join(str(error).split())[:300] or type(error).__name__
-        _fail(CompactKGError(f"unexpected problem while {action}: {type(error).__name__}: "
-                             f"{reason}. Please report it."))
-
-
 def _all_in_data_dir(paths: list, data_dir: str | None) -> bool:
     from pathlib import Path
 
@@ -291,9 +290,9 @@ def _validate_submissions_command(paths: tuple[str, ...], fmt: str, data_dir: st
 
     from compact_kg.submissions import format_check, validate_submissions
 
-    checks = _guarded("validating", validate_submissions, [Path(p) for p in paths],
+    checks = validate_submissions([Path(p) for p in paths],
                       _project_paths(), data_dir=Path(data_dir) if data_dir else None)
-    click.echo(_guarded("writing the report", format_check, checks, fmt), nl=False)
+    click.echo(format_check(checks, fmt), nl=False)
     sys.exit(EXIT_OK if all(c.conforms for c in checks) else EXIT_NONCONFORMANT)
 
 
@@ -319,8 +318,8 @@ def new_case_study_command(area: str | None, out: str | None, year: int | None) 
     from compact_kg.context import DatasetContext
     from compact_kg.templates import case_study_template
 
-    context = _guarded("reading the dataset", DatasetContext.load, _project_paths())
-    text = _guarded("writing the skeleton", case_study_template, context, area, year)
+    context = DatasetContext.load(_project_paths())
+    text = case_study_template(context, area, year)
     if out is None:
         click.echo(text, nl=False)
         return
@@ -344,8 +343,8 @@ def new_form_command(folder: str) -> None:
     from compact_kg.context import DatasetContext
     from compact_kg.forms import write_form
 
-    context = _guarded("reading the dataset", DatasetContext.load, _project_paths())
-    written = _guarded("writing the form", write_form, Path(folder), context)
+    context = DatasetContext.load(_project_paths())
+    written = write_form(Path(folder), context)
     for path in written:  # type: ignore[union-attr]
         click.echo(f"Wrote {path}")
     click.echo(f"Fill in the CSV files, then run: compact-kg validate {folder}")
@@ -370,10 +369,10 @@ def convert_command(form_dir: str, out: str, data_dir: str | None) -> None:
     target = Path(out)
     if target.exists():
         _fail(CompactKGError(f"{target}: the file already exists; choose another name"))
-    check, written = _guarded("converting the form", convert_and_check, Path(form_dir), target,
+    check, written = convert_and_check(Path(form_dir), target,
                               _project_paths(),
                               data_dir=Path(data_dir) if data_dir else None)  # type: ignore[misc]
-    click.echo(_guarded("writing the report", format_check, [check], "text"), nl=False)
+    click.echo(format_check([check], "text"), nl=False)
     if written:
         click.echo(f"Wrote {target}.")
     else:
@@ -402,9 +401,9 @@ def submit_command(submission: str, data_dir: str | None) -> None:
         pause = float(os.environ.get(_PAUSE_ENV, "0") or 0)
     except ValueError:
         pause = 0.0
-    result = _guarded("submitting", submit, Path(submission), _project_paths(),
+    result = submit(Path(submission), _project_paths(),
                       data_dir=Path(data_dir) if data_dir else None, pause_before_rename=pause)
-    click.echo(_guarded("writing the report", format_check, [result.check], "text"),  # type: ignore[union-attr]
+    click.echo(format_check([result.check], "text"),  # type: ignore[union-attr]
                nl=False)
     if result.stored is None:  # type: ignore[union-attr]
         click.echo("Not submitted: fix the violations above, then submit again.")

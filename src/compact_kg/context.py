@@ -26,70 +26,23 @@ from pathlib import Path
 from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 
 from compact_kg.errors import InputError
-from compact_kg.namespace import BASE, CKG
+from compact_kg.namespace import BASE, CKG, STANDARD_PREFIXES
+from compact_kg.namespace import curie as _curie
 from compact_kg.paths import ProjectPaths
 
 __all__ = [
-    "STANDARD_PREFIXES",
     "Concept",
     "DatasetContext",
     "bind_standard_prefixes",
     "curie",
 ]
 
-#: The standard prefix block of ontology/README.md, plus the W3C and DC prefixes data files use.
-STANDARD_PREFIXES: dict[str, str] = {
-    "ckg": BASE + "def/",
-    "area": BASE + "id/area/",
-    "region": BASE + "id/region/",
-    "organisation": BASE + "id/organisation/",
-    "post": BASE + "id/post/",
-    "lc": BASE + "id/local-compact/",
-    "cs": BASE + "id/case-study/",
-    "mech": BASE + "id/mechanism/",
-    "outcome": BASE + "id/outcome/",
-    "ind": BASE + "id/indicator/",
-    "meas": BASE + "id/measurement/",
-    "event": BASE + "id/event/",
-    "period": BASE + "id/period/",
-    "pub": BASE + "id/publication/",
-    "src": BASE + "id/source/",
-    "compact": BASE + "id/compact/",
-    "co": BASE + "id/compact-outcome/",
-    "commitment": BASE + "id/commitment/",
-    "mtype": BASE + "vocab/mechanism-type/",
-    "theme": BASE + "vocab/theme/",
-    "unit": BASE + "vocab/unit/",
-    "qualifier": BASE + "vocab/qualifier/",
-    "atype": BASE + "vocab/authority-type/",
-    "otype": BASE + "vocab/outcome-type/",
-    "etype": BASE + "vocab/event-type/",
-    "sector": BASE + "vocab/sector/",
-    "status": BASE + "vocab/status/",
-    "role": BASE + "vocab/role/",
-    "dcterms": "http://purl.org/dc/terms/",
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
-
-# Longest namespace first, so that vocab/mechanism-type/ wins over a shorter match.
-_BY_LENGTH = sorted(STANDARD_PREFIXES.items(), key=lambda item: -len(item[1]))
-
 _LABELS = (SKOS.prefLabel, RDFS.label, SKOS.altLabel)
 
 
 def curie(iri: str | URIRef) -> str:
     """``area:merton`` for an IRI under a standard prefix, else ``<iri>``."""
-    text = str(iri)
-    for prefix, namespace in _BY_LENGTH:
-        if text.startswith(namespace):
-            local = text[len(namespace):]
-            if local and all(ch.isalnum() or ch in "-_." for ch in local):
-                return f"{prefix}:{local}"
-    return f"<{text}>"
+    return _curie(str(iri)) or f"<{iri}>"
 
 
 def bind_standard_prefixes(graph: Graph) -> Graph:

@@ -19,6 +19,7 @@ from rdflib.term import Node
 from compact_kg.errors import InputError
 from compact_kg.graphs import new_graph
 from compact_kg.namespace import BASE
+from compact_kg.rdfio import read_turtle_files
 
 __all__ = ["GraphDiff", "ResourceChange", "diff_graphs", "read_turtle_tree"]
 
@@ -36,14 +37,7 @@ def read_turtle_tree(path: Path) -> Graph:
     else:
         raise InputError("no such file or folder", path=path,
                          hint="Give two Turtle files or two folders of Turtle files.")
-    graph = new_graph(BASE)
-    for file in files:
-        try:
-            graph.parse(data=file.read_bytes(), format="turtle", publicID=file.as_uri())
-        except Exception as error:  # rdflib raises many unrelated types on bad Turtle
-            raise InputError(f"not valid Turtle ({type(error).__name__}: {error})", path=file,
-                             hint="Fix the file or compare another release.") from error
-    return graph
+    return read_turtle_files(files, new_graph(BASE))
 
 
 @dataclass

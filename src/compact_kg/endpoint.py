@@ -54,10 +54,13 @@ def _service_url(url: str, service: str) -> str:
 
 # --- queries ------------------------------------------------------------------------------------
 
-def query_remote(text: str, url: str, timeout: float, form: str, name: str) -> tuple[Any, ...]:
+def query_remote(text: str, url: str, timeout: float, form: str, name: str,
+                 default_graph: str | None = None) -> tuple[Any, ...]:
     """Send ``text`` to the endpoint; the answer encoded like the embedded worker's.
 
-    ``form`` is ``select``, ``ask``, ``construct`` or ``describe``.
+    ``form`` is ``select``, ``ask``, ``construct`` or ``describe``. ``default_graph``, an
+    IRI, is sent as the protocol's ``default-graph-uri``: the query's default graph is then
+    that named graph of the server (e.g. the graph ``compact-kg load --graph`` filled).
     """
     from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
 
@@ -66,6 +69,9 @@ def query_remote(text: str, url: str, timeout: float, form: str, name: str) -> t
     client.setQuery(text)
     client.setMethod(POST)
     client.setTimeout(timeout)
+    if default_graph is not None:
+        iri = _checked_graph_iri(default_graph, "--default-graph")
+        client.addParameter("default-graph-uri", iri)
     graph = form in ("construct", "describe")
     client.setReturnFormat(N3 if graph else JSON)
     if graph:
@@ -179,13 +185,18 @@ def _graph_url(store_url: str, graph_iri: str | None) -> str:
     if graph_iri is None:
         query = "default"
     else:
-        from compact_kg.errors import ParameterError
-        from compact_kg.queries import Parameter, parse_value
-
-        try:
-            parse_value(Parameter("graph", "iri", None, "the graph to load"), graph_iri)
-        except ParameterError as error:
-            raise QueryError(f"--graph: {error}") from None
-        query = urllib.parse.urlencode({"graph": graph_iri})
+        query = urllib.parse.urlencode({"graph": _checked_graph_iri(graph_iri, "--graph")})
     separator = "&" if urllib.parse.urlsplit(store_url).query else "?"
     return f"{store_url}{separator}{query}"
+
+
+def _checked_graph_iri(iri: str, option: str) -> str:
+    """``iri`` if it is an absolute IRI, else QueryError naming ``option``."""
+    from compact_kg.errors import ParameterError
+    from compact_kg.queries import Parameter, parse_value
+
+    try:
+        parse_value(Parameter("graph", "iri", None, "the graph"), iri)
+    except ParameterError as error:
+        raise QueryError(f"{option}: {error}") from None
+    return iri

@@ -48,7 +48,7 @@ __all__ = [
 
 MAX_FORM_FILE_BYTES = 2_000_000
 MAX_FORM_ROWS = 2_000
-_LANG = "en-gb"  # as pyoxigraph reads it back (language tags are case-insensitive)
+_LANG = "en-GB"
 
 
 @dataclass(frozen=True)
@@ -621,7 +621,7 @@ class _Converter:
         namespace = ID[f"{kind}/"]
         candidates = [URIRef(value)] if value.startswith(BASE) else []
         if ":" in value and not value.startswith("http"):
-            from compact_kg.context import STANDARD_PREFIXES
+            from compact_kg.namespace import STANDARD_PREFIXES
 
             prefix, _, local = value.partition(":")
             if prefix in STANDARD_PREFIXES:

@@ -9,47 +9,20 @@ parser's position.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from compact_kg.errors import InputError
-from compact_kg.namespace import BASE
+from compact_kg.namespace import BASE, standard_prefixes
 from compact_kg.paths import ProjectPaths
+from compact_kg.rdfio import read_turtle_files
 
 __all__ = ["SourceGraphs", "cbd", "is_ours", "load_sources", "prefixes", "rebase_graph"]
 
-# The standard prefix block of ontology/README.md, relative to the base, and the W3C ones.
-_OUR_PREFIXES = {
-    "ckg": "def/", "area": "id/area/", "region": "id/region/",
-    "organisation": "id/organisation/", "post": "id/post/", "lc": "id/local-compact/",
-    "cs": "id/case-study/", "mech": "id/mechanism/", "outcome": "id/outcome/",
-    "ind": "id/indicator/", "meas": "id/measurement/", "event": "id/event/",
-    "period": "id/period/", "pub": "id/publication/", "src": "id/source/",
-    "compact": "id/compact/", "co": "id/compact-outcome/", "commitment": "id/commitment/",
-    "dataset": "id/dataset/", "mtype": "vocab/mechanism-type/", "theme": "vocab/theme/",
-    "unit": "vocab/unit/", "qualifier": "vocab/qualifier/", "atype": "vocab/authority-type/",
-    "otype": "vocab/outcome-type/", "etype": "vocab/event-type/", "sector": "vocab/sector/",
-    "status": "vocab/status/", "role": "vocab/role/", "vocab": "vocab/",
-}
-_W3C_PREFIXES = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#", "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#", "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#", "org": "http://www.w3.org/ns/org#",
-    "time": "http://www.w3.org/2006/time#", "vann": "http://purl.org/vocab/vann/",
-    "dcat": "http://www.w3.org/ns/dcat#", "void": "http://rdfs.org/ns/void#",
-    "sh": "http://www.w3.org/ns/shacl#", "schema": "https://schema.org/",
-    "spdx": "http://spdx.org/rdf/terms#", "foaf": "http://xmlns.com/foaf/0.1/",
-}
-
-
 def prefixes(base: str) -> dict[str, str]:
     """Prefix → namespace for the site: our standard block (under ``base``) and W3C ones."""
-    ours = {prefix: base + local for prefix, local in _OUR_PREFIXES.items()}
-    return {**ours, **_W3C_PREFIXES}
+    return {**standard_prefixes(base), "dataset": base + "id/dataset/", "vocab": base + "vocab/"}
 
 
 def new_graph(base: str) -> Graph:
@@ -77,29 +50,15 @@ class SourceGraphs:
         return merged
 
 
-def _parse_turtle(files: list[Path], graph: Graph) -> None:
-    for path in files:
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise InputError(f"cannot read the file ({error.strerror})", path=path,
-                             hint="Check that the checkout is complete.") from error
-        try:
-            graph.parse(data=data, format="turtle", publicID=path.as_uri())
-        except Exception as error:  # rdflib raises many unrelated types on bad Turtle
-            raise InputError(f"not valid Turtle ({type(error).__name__}: {error})", path=path,
-                             hint="Run `compact-kg validate` to locate the error.") from error
-
-
 def load_sources(paths: ProjectPaths, base: str | None = None) -> SourceGraphs:
     """Read the model and data of the checkout at ``paths``, rebased to ``base`` if given."""
     model = Graph()
     model_files = list(paths.model_files())
     if paths.shapes_file.is_file():
         model_files.append(paths.shapes_file)
-    _parse_turtle(model_files, model)
+    read_turtle_files(model_files, model)
     data = Graph()
-    _parse_turtle(paths.data_files(), data)
+    read_turtle_files(paths.data_files(), data)
     base = base or BASE
     return SourceGraphs(model=rebase_graph(model, BASE, base),
                         data=rebase_graph(data, BASE, base), base=base)

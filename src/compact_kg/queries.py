@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -303,10 +304,28 @@ def _add_parameter(params: list[Parameter], parameter: Parameter, where: str) ->
 
 # --- parsing and safety -----------------------------------------------------------------------
 
+# rdflib's SPARQL grammar (pyparsing) is not safe to use from several threads at once: the
+# first parses in a process build shared state, and concurrent first use can break the parser
+# for good. Every parse in compact-kg goes through these two functions, under one lock.
+_PARSER_LOCK = threading.Lock()
+
+
+def parse_query_tree(text: str) -> Any:
+    """rdflib's parse tree of a SPARQL query (thread-safe); raises rdflib's parse errors."""
+    with _PARSER_LOCK:
+        return parseQuery(text)
+
+
+def parse_update_tree(text: str) -> Any:
+    """rdflib's parse tree of a SPARQL update (thread-safe); raises rdflib's parse errors."""
+    with _PARSER_LOCK:
+        return parseUpdate(text)
+
+
 def _parse_sparql(text: str, source: str) -> Any:
     """rdflib's parse tree of the query, or QueryError for updates and syntax errors."""
     try:
-        return parseQuery(text)
+        return parse_query_tree(text)
     except ParseBaseException as error:
         _refuse_update(text, source)
         raise QueryError(
@@ -320,7 +339,7 @@ def _parse_sparql(text: str, source: str) -> Any:
 
 def _refuse_update(text: str, source: str) -> None:
     try:
-        update = parseUpdate(text)
+        update = parse_update_tree(text)
     except Exception:
         return
     operations = sorted({_camel_to_words(op.name) for op in update.get("request", [])})
@@ -595,20 +614,24 @@ def run_remote(
     endpoint_url: str,
     timeout: float = DEFAULT_TIMEOUT,
     params: Mapping[str, object] | None = None,
+    *,
+    default_graph: str | None = None,
 ) -> QueryResult:
     """Run ``query`` on a remote SPARQL 1.1 endpoint and return its complete result.
 
     ``endpoint_url`` is the query URL, or an Oxigraph server's base URL
-    (``http://HOST:PORT``, which means ``http://HOST:PORT/query``). Parameters are bound
-    with a VALUES block (:func:`bind_text`), as on the embedded store. Raises EndpointError
-    when the server cannot be reached or answers with an error, QueryTimeoutError after
-    ``timeout``.
+    (``http://HOST:PORT``, which means ``http://HOST:PORT/query``). ``default_graph`` (an
+    IRI, sent as ``default-graph-uri``) makes that named graph the query's default graph:
+    needed on servers whose default graph is the union of all graphs (Virtuoso). Parameters
+    are bound with a VALUES block (:func:`bind_text`), as on the embedded store. Raises
+    EndpointError when the server cannot be reached or answers with an error,
+    QueryTimeoutError after ``timeout``.
     """
     from compact_kg import endpoint
 
     saved = _coerce(query)
     text = bind_text(saved, bind_parameters(saved, params))
-    raw = endpoint.query_remote(text, endpoint_url, timeout, saved.form, saved.name)
+    raw = endpoint.query_remote(text, endpoint_url, timeout, saved.form, saved.name, default_graph)
     return _result_from_raw(raw)
 
 
@@ -650,14 +673,14 @@ def bind_text(query: SavedQuery, terms: Mapping[str, Term]) -> str:
 
 
 def _tree_of(query: SavedQuery) -> Any:
-    return query._tree if query._tree is not None else parseQuery(query.text)
+    return query._tree if query._tree is not None else parse_query_tree(query.text)
 
 
 def _is_same_query_plus_values(
     candidate: str, original: Any, names: list[str], expected: list[Term]
 ) -> bool:
     try:
-        tree = parseQuery(candidate)
+        tree = parse_query_tree(candidate)
     except Exception:
         return False
     where = dict.get(tree[1], "where")

@@ -29,6 +29,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import contextvars
+import logging
 import os
 import re
 import site
@@ -56,12 +57,18 @@ __all__ = [
     "FORMATS",
     "SUFFIXES",
     "SourceMap",
+    "canonical_language_tag",
     "find_positions",
     "no_network",
     "read_rdf",
+    "read_turtle",
+    "read_turtle_files",
     "refused_constructs",
     "write_turtle_atomic",
 ]
+
+#: The largest project file (ontology, data, shapes) :func:`read_turtle` reads.
+MAX_TRUSTED_BYTES = 256_000_000
 
 # --------------------------------------------------------------------------------------------
 # Formats
@@ -673,16 +680,30 @@ class _Converter:
                 hint="Drop the base direction (--ltr/--rtl) from language tags.",
             )
         if term.language:
-            return Literal(term.value, lang=term.language, normalize=False)
+            return Literal(term.value, lang=canonical_language_tag(term.language), normalize=False)
         datatype = term.datatype.value
         if datatype == str(XSD.string):
             return Literal(term.value, normalize=False)
         return Literal(term.value, datatype=self.term(term.datatype), normalize=False)
 
 
-def _to_rdflib(src: _Source, quads: Iterable[ox.Quad]) -> Graph:
+def canonical_language_tag(tag: str) -> str:
+    """BCP 47 case conventions (pyoxigraph lower-cases tags): ``en-gb`` becomes ``en-GB``."""
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 2 and part.isalpha():
+            out.append(part.upper())
+        elif len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
+def _to_rdflib(src: _Source, quads: Iterable[ox.Quad], graph: Graph | None = None) -> Graph:
     convert = _Converter(src).term
-    graph = Graph(bind_namespaces="core")
+    graph = Graph(bind_namespaces="core") if graph is None else graph
     add = graph.add
     for quad in quads:
         if not isinstance(quad.graph_name, ox.DefaultGraph):
@@ -710,6 +731,59 @@ def _term_error(path: Path, reason: str) -> NoReturn:
 # --------------------------------------------------------------------------------------------
 
 
+def read_turtle(path: str | os.PathLike[str], graph: Graph | None = None, *,
+                max_bytes: int = MAX_TRUSTED_BYTES) -> Graph:
+    """Read one of the project's own Turtle files (ontology, data, shapes) into ``graph``.
+
+    The project's files are trusted, so the untrusted-input pre-scan of :func:`read_rdf` is
+    skipped; parsing is as strict (pyoxigraph, errors with line and column), literals keep
+    their lexical form and blank nodes are fresh for every file. Returns ``graph`` (a new one
+    when None).
+
+    :raises InputError: the file cannot be read, is larger than ``max_bytes``, or is not
+        valid Turtle (``FILE:LINE:COLUMN``).
+    """
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"the file is {size} bytes, more than the {max_bytes} allowed",
+                             path=file, hint="Split it into smaller files.")
+        data = file.read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read the file ({error.strerror or error})", path=file,
+                         hint="Check the path and its permissions.") from error
+    src = _Source(file, "", "turtle")
+    try:
+        with _quiet_rdflib():
+            # no base IRI: a relative IRI in a project file is an error, not a file: IRI
+            return _to_rdflib(src, ox.parse(input=data, format=ox.RdfFormat.TURTLE), graph)
+    except (SyntaxError, ValueError) as exc:
+        text = data.decode("utf-8", errors="replace")
+        raise _syntax_error(_Source(file, text, "turtle"), exc) from exc
+
+
+def read_turtle_files(paths: Iterable[str | os.PathLike[str]],
+                      graph: Graph | None = None) -> Graph:
+    """:func:`read_turtle` for several of the project's files, into one graph."""
+    graph = Graph() if graph is None else graph
+    for path in paths:
+        read_turtle(path, graph)
+    return graph
+
+
+@contextlib.contextmanager
+def _quiet_rdflib() -> Iterator[None]:
+    """Silence rdflib's logged tracebacks for ill-typed literals (the shapes report them)."""
+    logger = logging.getLogger("rdflib.term")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def read_rdf(
     path: str | os.PathLike[str],
     *,
@@ -726,9 +800,9 @@ def read_rdf(
     without it a relative IRI is an error (never resolved against the file's location).
 
     Literals keep their lexical form (``"01"^^xsd:integer`` stays ``01``) without touching
-    ``rdflib.NORMALIZE_LITERALS``, except that pyoxigraph lower-cases language tags
-    (``@en-GB`` becomes ``@en-gb``; tags are case-insensitive in RDF). Blank nodes are fresh
-    for every call; the file's prefixes are bound in the graph. Nothing in the file can
+    ``rdflib.NORMALIZE_LITERALS``; pyoxigraph lower-cases language tags, which are put back in
+    BCP 47 case (``@en-gb`` becomes ``@en-GB``) by :func:`canonical_language_tag`. Blank nodes
+    are fresh for every call; the file's prefixes are bound in the graph. Nothing in the file can
     cause network access or the reading of another file. Every failure raises
     :class:`InputError` (or :class:`UnsafeInputError` for refused content) naming the
     file and, when known, line and column.

@@ -8,7 +8,8 @@ says they are the same. Rows from the embedded store and from a remote Oxigraph 
 therefore compare equal; :meth:`QueryResult.multiset` compares them ignoring row order
 and blank-node labels.
 
-Formats (:func:`format_result`): ``table`` (aligned plain text), ``csv`` and ``tsv``
+Formats (:func:`format_result`): ``table`` (aligned plain text for people, IRIs under the
+standard prefixes shortened to prefixed names such as ``area:surrey``), ``csv`` and ``tsv``
 (SPARQL 1.1 CSV/TSV results) and ``json`` (SPARQL 1.1 JSON results).
 """
 
@@ -24,6 +25,8 @@ from typing import Literal as TypingLiteral
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
+
+from compact_kg.namespace import curie
 
 __all__ = [
     "FORMATS",
@@ -141,7 +144,7 @@ def _plain(term: Term | None) -> str:
     if isinstance(term, Literal):
         text = str(term)
         return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
-    return str(term)
+    return curie(str(term)) or str(term)
 
 
 # --- CSV and TSV ----------------------------------------------------------------------------

@@ -146,13 +146,14 @@ def check_query(text: str) -> str:
     ``SERVICE``, ``FROM`` and ``FROM NAMED``.
     """
     from pyparsing import ParseException
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    from compact_kg.queries import parse_query_tree, parse_update_tree
 
     try:
-        parsed = parseQuery(text)
+        parsed = parse_query_tree(text)
     except ParseException as error:
         try:
-            parseUpdate(text)
+            parse_update_tree(text)
         except (ParseException, RecursionError):
             raise _refusal(400, f"the query does not parse: {error.msg} at line "
                                 f"{error.lineno}, column {error.col}") from error
@@ -474,13 +475,16 @@ def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.
 def serve_forever(*, host: str = "127.0.0.1", port: int = 8000, timeout: float = 10.0,
                   base_uri: str | None = None, paths: ProjectPaths | None = None,
                   announce: Callable[[str], None] | None = None) -> None:
-    """Run the server until interrupted (the ``compact-kg serve`` command)."""
+    """Run the server until interrupted (the ``compact-kg serve`` command); Ctrl-C stops it
+    cleanly and returns."""
     running = start_server(host=host, port=port, timeout=timeout, base_uri=base_uri,
                            paths=paths, verbose=True)
     if announce:
         announce(running.url)
     try:
         running.thread.join()
+    except KeyboardInterrupt:
+        pass
     finally:
         running.close()
 

@@ -40,9 +40,9 @@ LANG_PREFERENCE = ("en-gb", "en", None)
 
 # Index pages and the saved query that produces the same list.
 INDEX_QUERIES = {
-    "case-studies": "case-studies",
-    "areas": "areas-by-type",
-    "mechanisms": "mechanisms-by-type",
+    "case-studies": "case-studies-by-theme",
+    "areas": "areas-by-type-and-region",
+    "mechanisms": "mechanisms-by-area",
     "themes": "case-studies-by-theme",
 }
 

@@ -460,7 +460,7 @@ def check_submission(sub: Submission, context: DatasetContext,
             path = None
             if result.path:
                 prefix, _, local = result.path.partition(":")
-                from compact_kg.context import STANDARD_PREFIXES
+                from compact_kg.namespace import STANDARD_PREFIXES
 
                 if prefix in STANDARD_PREFIXES:
                     path = URIRef(STANDARD_PREFIXES[prefix] + local)

@@ -48,7 +48,7 @@ def matrix_svg(rows: list[Axis], columns: list[Axis], filled: set[tuple[int, int
                *, title: str) -> str:
     """A rows × columns grid; ``filled`` holds (row index, column index) pairs."""
     cell, left, top = 18, 260, 150
-    width = left + cell * max(len(columns), 1) + 20
+    width = left + cell * max(len(columns), 1) + 90  # room for the last rotated column label
     height = top + cell * max(len(rows), 1) + 20
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="matrix" '
            f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">',

@@ -12,8 +12,8 @@ import datetime as _dt
 import re
 import textwrap
 
-from compact_kg.context import STANDARD_PREFIXES, DatasetContext, curie
-from compact_kg.namespace import CKG, ID
+from compact_kg.context import DatasetContext, curie
+from compact_kg.namespace import CKG, ID, OUR_PREFIXES, STANDARD_PREFIXES
 
 __all__ = ["PLACEHOLDER", "case_study_template", "free_case_study_slug", "slugify"]
 
@@ -32,10 +32,15 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
+#: The outside vocabularies a case study uses, declared in the skeleton after our own prefixes.
+_TEMPLATE_W3C = ("dcterms", "org", "prov", "rdfs", "skos", "xsd")
+
+
 def _prefix_block() -> str:
-    width = max(len(p) for p in STANDARD_PREFIXES) + 2
-    return "\n".join(f"@prefix {(p + ':').ljust(width)}<{ns}> ."
-                     for p, ns in STANDARD_PREFIXES.items())
+    prefixes = {p: ns for p, ns in STANDARD_PREFIXES.items()
+                if p in OUR_PREFIXES or p in _TEMPLATE_W3C}
+    width = max(len(p) for p in prefixes) + 2
+    return "\n".join(f"@prefix {(p + ':').ljust(width)}<{ns}> ." for p, ns in prefixes.items())
 
 
 def _choices(context: DatasetContext, scheme: str, indent: str = "    #   ") -> str:

@@ -20,11 +20,8 @@ no rows); each row becomes a violation whose rule is the query's ``#+ title:``.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
-import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal as TypingLiteral
@@ -41,6 +38,7 @@ from rdflib.term import Node
 from compact_kg.errors import InputError, QueryError
 from compact_kg.namespace import BASE, CKG
 from compact_kg.paths import ProjectPaths, default_paths
+from compact_kg.rdfio import read_turtle, read_turtle_files
 from compact_kg.store import dataset_files, load_store
 
 __all__ = [
@@ -71,7 +69,6 @@ QUERIES = Namespace(BASE + "queries/")
 VIOLATION_QUERY_TIMEOUT = 60.0
 
 #: Largest Turtle file read, in bytes (the whole dataset is a few hundred kilobytes).
-MAX_FILE_BYTES = 64 * 1024 * 1024
 
 #: What :attr:`ValidationReport.summary` counts: key, class, singular, plural.
 _SUMMARY: tuple[tuple[str, URIRef, str, str], ...] = (
@@ -223,88 +220,6 @@ class ValidationReport:
 # ---------------------------------------------------------------------------------------
 # Reading files
 # ---------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _quiet_rdflib() -> Iterator[None]:
-    """Silence rdflib's logged tracebacks for ill-typed literals (the shapes report them)."""
-    logger = logging.getLogger("rdflib.term")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
-def _canonical_language(tag: str) -> str:
-    """BCP 47 case conventions (pyoxigraph lower-cases tags): ``en-gb`` becomes ``en-GB``."""
-    parts = tag.split("-")
-    out = [parts[0].lower()]
-    for part in parts[1:]:
-        if len(part) == 2 and part.isalpha():
-            out.append(part.upper())
-        elif len(part) == 4 and part.isalpha():
-            out.append(part.title())
-        else:
-            out.append(part.lower())
-    return "-".join(out)
-
-
-def _to_rdflib(term: object) -> Node:
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=_canonical_language(term.language))
-        datatype = term.datatype.value
-        return Literal(term.value, datatype=None if datatype == str(XSD.string) else datatype)
-    raise InputError(f"unsupported RDF term {term!r}", hint="Use plain triples in Turtle.")
-
-
-def read_turtle(path: Path, graph: Graph | None = None) -> Graph:
-    """Read one Turtle file strictly into ``graph`` (a new graph if None) and return it.
-
-    The bytes are parsed by pyoxigraph, whose errors carry line and column, and the triples are
-    copied into rdflib. Blank nodes get fresh ids, so files never share a blank node.
-
-    :raises InputError: the file cannot be read, is too big, or is not valid Turtle
-        (the message names ``FILE:LINE:COLUMN``).
-    """
-    import pyoxigraph as ox
-
-    graph = Graph() if graph is None else graph
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(
-                f"the file is {size} bytes, more than the {MAX_FILE_BYTES} allowed",
-                path=path, hint="Split it into smaller files.",
-            )
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read the file ({error.strerror or error})", path=path,
-                         hint="Check the path and its permissions.") from error
-    try:
-        with _quiet_rdflib():
-            for quad in ox.parse(data, format=ox.RdfFormat.TURTLE, rename_blank_nodes=True,
-                                 without_named_graphs=True):
-                graph.add((_to_rdflib(quad.subject), _to_rdflib(quad.predicate),
-                           _to_rdflib(quad.object)))
-    except SyntaxError as error:
-        reason = error.msg or str(error)
-        reason = re.sub(r"^Parser error (at|between) line \d+ column \d+"
-                        r"( and line \d+ column \d+)?: ", "", reason)
-        raise InputError(f"not valid Turtle: {reason}", path=path, line=error.lineno,
-                         column=error.offset, hint="Fix the syntax there and try again.") from error
-    except (UnicodeDecodeError, ValueError) as error:
-        raise InputError(f"not valid Turtle: {error}", path=path,
-                         hint="Save the file as UTF-8 Turtle.") from error
-    return graph
 
 
 def load_model(paths: ProjectPaths | None = None) -> Graph:
@@ -628,13 +543,6 @@ def run_violation_queries(
 # ---------------------------------------------------------------------------------------
 
 
-def _read_all(files: Iterable[Path]) -> Graph:
-    graph = Graph()
-    for path in files:
-        read_turtle(path, graph)
-    return graph
-
-
 def validate_dataset(paths: ProjectPaths | None = None) -> ValidationReport:
     """Validate the whole dataset: every ``data/**/*.ttl`` with the ontology and vocabularies,
     plus every ``queries/*-violation.rq``.
@@ -645,7 +553,7 @@ def validate_dataset(paths: ProjectPaths | None = None) -> ValidationReport:
     paths = paths or default_paths()
     model = load_model(paths)
     shapes = load_shapes(paths)
-    data = _read_all(paths.data_files())
+    data = read_turtle_files(paths.data_files())
     merged = _merge(data, model)
     results, report_graph = _run_shacl(merged, shapes)
     queries = violation_query_files(paths)
@@ -672,8 +580,8 @@ def validate_files(files: list[Path], paths: ProjectPaths | None = None) -> Vali
     for file in given:
         if not file.is_file():
             raise InputError("no such file", path=file, hint="Check the path.")
-    own = _read_all(given)
-    context = _read_all(p for p in paths.data_files() if p.resolve() not in given_resolved)
+    own = read_turtle_files(given)
+    context = read_turtle_files(p for p in paths.data_files() if p.resolve() not in given_resolved)
     report = validate_in_context(own, context=context, shapes=shapes, ontology=model)
     subjects = {str(s) for s in own.subjects()}
     queries = violation_query_files(paths)
