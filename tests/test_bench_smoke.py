@@ -17,6 +17,7 @@ from bench import generate as gen
 from bench import ops, run
 
 from compact_kg.paths import default_paths
+from compact_kg.rdfio import read_turtle_files
 
 SIZE = 100
 AREAS = 24  # a short national list keeps raw pySHACL on the reference data quick
@@ -99,7 +100,7 @@ def test_generated_data_conforms_to_the_shapes(dataset: gen.GeneratedDataset) ->
     validate = pytest.importorskip("compact_kg.validate")
     files = [*ops.model_files(), *dataset.files, gen.write_submission(
         dataset.root / "submission.ttl", seed=3, areas=AREAS)]
-    graph = validate._read_all(files)
+    graph = read_turtle_files(files)
     paths = default_paths()
     report = validate.validate_graph(graph, shapes=validate.load_shapes(paths))
     assert report.conforms, [r.to_dict() for r in report.results[:3]]
@@ -109,13 +110,13 @@ def test_generated_data_conforms_to_the_shapes(dataset: gen.GeneratedDataset) ->
 def test_planted_violations_are_found(faulty: gen.GeneratedDataset) -> None:
     validate = pytest.importorskip("compact_kg.validate")
     assert sorted(faulty.violations.values()) == sorted(gen.VIOLATION_KINDS)
-    graph = validate._read_all([*ops.model_files(), *faulty.files])
+    graph = read_turtle_files([*ops.model_files(), *faulty.files])
     report = validate.validate_graph(graph, shapes=validate.load_shapes(default_paths()))
     assert not report.conforms
     stems = {Path(name).stem for name in faulty.violations}
     assert {r.focus.rsplit("/", 1)[-1].split("-2", 1)[0] for r in report.results} <= \
         {s.split("-2", 1)[0] for s in stems}
-    assert len(report.results) == len(gen.VIOLATION_KINDS)
+    assert len(report.results) == len(gen.VIOLATION_KINDS)  # the shapes alone: one each
 
 
 def _assert_measured(row: dict, *, baseline: bool = True) -> None:
@@ -204,39 +205,6 @@ def test_our_server_answers_8_concurrent_clients(served: dict) -> None:
     for key in ("serve", "serve_mixed"):
         stats = served["ours"][key]
         assert stats["ok"] == stats["requests"], stats
-
-
-_COLD_PARSER = """
-import sys
-import threading
-from rdflib.plugins.sparql.parser import parseQuery
-QUERY = open(sys.argv[1], encoding="utf-8").read()
-failed = []
-def parse():
-    try:
-        parseQuery(QUERY)
-    except Exception as error:
-        failed.append(error)
-threads = [threading.Thread(target=parse) for _ in range(8)]
-for t in threads: t.start()
-for t in threads: t.join()
-parse()
-print(len(failed))
-"""
-
-
-@pytest.mark.xfail(reason="rdflib's SPARQL parser breaks for good when its first uses in a "
-                          "process come from several threads at once, so compact_kg.serve "
-                          "fails its first concurrent clients and every query after; warm the "
-                          "parser up (one parse) before serving", strict=False)
-def test_first_concurrent_sparql_parses_do_not_break_the_parser() -> None:
-    import subprocess
-    import sys
-
-    query = ops.ROOT / "queries" / "labels.rq"
-    done = subprocess.run([sys.executable, "-c", _COLD_PARSER, str(query)], capture_output=True,
-                          text=True, timeout=120, check=True)
-    assert done.stdout.strip() == "0"
 
 
 def test_startup_and_report(tmp_path: Path) -> None:

@@ -109,7 +109,7 @@ def test_partitioned_validation_equals_the_plain_path(tmp_path: Path) -> None:
                        r.value or "", r.message, r.component or "") for r in report.results)
 
     assert not plain.conforms
-    assert len(plain.results) == len(generate.VIOLATION_KINDS)
+    assert len(plain.results) >= len(generate.VIOLATION_KINDS)  # shapes + violation queries
     for processes, per_chunk in ((1, None), (2, 7), (2, 1)):
         fast = validate_parallel(paths, processes=processes, files_per_chunk=per_chunk)
         assert key(fast) == key(plain), (processes, per_chunk)

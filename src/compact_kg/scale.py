@@ -50,6 +50,7 @@ import pyoxigraph
 
 from compact_kg.errors import InputError
 from compact_kg.paths import ProjectPaths, default_paths
+from compact_kg.rdfio import read_turtle, read_turtle_files
 from compact_kg.store import dataset_files, load_store
 
 if TYPE_CHECKING:
@@ -156,7 +157,6 @@ def _store_of(files: Sequence[Path]) -> pyoxigraph.Store:
     Oxigraph stores numbers canonically ("3.0"^^xsd:decimal comes back as "3", and
     xsd:positiveInteger as xsd:integer). A bad file raises read_turtle's InputError.
     """
-    from compact_kg import validate
 
     store = pyoxigraph.Store()
     for index, path in enumerate(files):
@@ -164,7 +164,7 @@ def _store_of(files: Sequence[Path]) -> pyoxigraph.Store:
             store.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE,
                             to_graph=_file_graph(index))
         except (SyntaxError, OSError, ValueError):
-            validate.read_turtle(Path(path))  # raises the same error as the plain path
+            read_turtle(Path(path))  # raises the same error as the plain path
             raise
     return store
 
@@ -193,9 +193,8 @@ class DatasetIndex:
 
     def graph(self, index: int) -> Graph:
         if index not in self._parsed:
-            from compact_kg import validate
 
-            self._parsed[index] = validate.read_turtle(self.files[index])
+            self._parsed[index] = read_turtle(self.files[index])
         return self._parsed[index]
 
     def describing(self, iri: str) -> set[int]:
@@ -273,13 +272,11 @@ class _StoreLabels:
     def objects(self, subject: Any, predicate: Any) -> Iterator[Any]:
         from rdflib import URIRef
 
-        from compact_kg.validate import _to_rdflib
-
         if not isinstance(subject, URIRef):
             return iter(())
         quads = self._store.quads_for_pattern(pyoxigraph.NamedNode(str(subject)),
                                               pyoxigraph.NamedNode(str(predicate)), None, None)
-        return (_to_rdflib(q.object) for q in quads)
+        return (_term_to_rdflib(q.object) for q in quads)
 
 
 def _summary(store: pyoxigraph.Store, model: Graph) -> dict[str, int]:
@@ -382,7 +379,7 @@ def validate_submission(
             raise InputError("no such file", path=file, hint="Check the path.")
     model = validate.load_model(paths)
     shapes = validate.load_shapes(paths)
-    own = validate._read_all(given)
+    own = read_turtle_files(given)
     results = _check_chunk(own, index, shapes, model)
     queries = validate.violation_query_files(paths)
     if queries:
@@ -546,3 +543,18 @@ class QueryWorker:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _term_to_rdflib(term: Any) -> Any:
+    """A pyoxigraph term as an rdflib one (for labels read from a store)."""
+    from rdflib import BNode, Literal, URIRef
+    from rdflib.namespace import XSD
+
+    if isinstance(term, pyoxigraph.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    return Literal(term.value, datatype=None if datatype == str(XSD.string) else datatype)
