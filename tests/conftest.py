@@ -10,7 +10,7 @@ from rdflib import Graph
 
 from compact_kg.paths import ProjectPaths, default_paths
 from compact_kg.rdfio import read_turtle_files
-from tests.servers import OxigraphServer, oxigraph_binary
+from tests.servers import OxigraphServer, running_oxigraph
 
 #: The checkout these tests belong to (paths from this file, never the working directory).
 REPO_PATHS = default_paths(Path(__file__).resolve().parents[1])
@@ -115,14 +115,8 @@ def store(project: ProjectPaths):
 
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
-    binary = oxigraph_binary()
-    if binary is None:
-        pytest.fail("the oxigraph server binary is missing: pip install -e '.[test]'")
-    server = OxigraphServer(binary, tmp_path_factory.mktemp("oxigraph") / "db").start()
-    try:
+    with running_oxigraph(tmp_path_factory.mktemp("oxigraph") / "db") as server:
         yield server
-    finally:
-        server.stop()
 
 
 # --- the shipped dataset, loaded once per test session -------------------------------------

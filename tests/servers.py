@@ -21,6 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -211,3 +212,16 @@ def _stop_process(process: subprocess.Popen | None, grace: float) -> None:
         process.kill()
         process.wait(timeout=5)
     return
+
+
+@contextlib.contextmanager
+def running_oxigraph(directory: Path) -> Iterator[OxigraphServer]:
+    """An Oxigraph server on 127.0.0.1 with its database in ``directory``, stopped on exit."""
+    binary = oxigraph_binary()
+    if binary is None:
+        raise RuntimeError("the oxigraph server binary is missing: pip install -e '.[test]'")
+    server = OxigraphServer(binary, directory).start()
+    try:
+        yield server
+    finally:
+        server.stop()

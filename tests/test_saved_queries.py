@@ -26,7 +26,7 @@ from compact_kg.endpoint import upload
 from compact_kg.paths import ProjectPaths
 from compact_kg.queries import QueryResult, SavedQuery, find_query, load_catalogue, run_query
 from compact_kg.store import dataset_files, load_store
-from tests.servers import OxigraphServer, oxigraph_binary
+from tests.servers import OxigraphServer, running_oxigraph
 
 ROOT = Path(__file__).resolve().parents[1]
 PATHS = ProjectPaths(ROOT)
@@ -181,15 +181,9 @@ def dataset() -> pyoxigraph.Store:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
     """An Oxigraph server of this module's own, loaded with the shipped dataset."""
-    binary = oxigraph_binary()
-    if binary is None:
-        pytest.fail("the oxigraph server binary is missing: pip install -e '.[test]'")
-    running = OxigraphServer(binary, tmp_path_factory.mktemp("saved-queries") / "db").start()
-    try:
+    with running_oxigraph(tmp_path_factory.mktemp("saved-queries") / "db") as running:
         assert upload(running.url, dataset_files(PATHS)) > 1000
         yield running
-    finally:
-        running.stop()
 
 
 def saved(name: str) -> SavedQuery:

@@ -26,7 +26,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 
 from compact_kg.errors import InputError
-from compact_kg.namespace import BASE, CKG, STANDARD_PREFIXES
+from compact_kg.namespace import BASE, CKG, STANDARD_PREFIXES, bind_prefixes
 from compact_kg.namespace import curie as _curie
 from compact_kg.paths import ProjectPaths
 
@@ -47,9 +47,7 @@ def curie(iri: str | URIRef) -> str:
 
 def bind_standard_prefixes(graph: Graph) -> Graph:
     """Bind the standard prefixes on ``graph`` (replacing rdflib's defaults) and return it."""
-    for prefix, namespace in STANDARD_PREFIXES.items():
-        graph.bind(prefix, namespace, override=True, replace=True)
-    return graph
+    return bind_prefixes(graph)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from compact_kg.errors import InputError
-from compact_kg.namespace import BASE, standard_prefixes
+from compact_kg.namespace import BASE, bind_prefixes, standard_prefixes
 from compact_kg.paths import ProjectPaths
 from compact_kg.rdfio import read_turtle_files
 
@@ -27,10 +27,7 @@ def prefixes(base: str) -> dict[str, str]:
 
 def new_graph(base: str) -> Graph:
     """An empty graph bound to exactly the prefixes of :func:`prefixes` (no rdflib extras)."""
-    graph = Graph(bind_namespaces="none")
-    for prefix, namespace in prefixes(base).items():
-        graph.bind(prefix, namespace, override=True, replace=True)
-    return graph
+    return bind_prefixes(Graph(bind_namespaces="none"), prefixes(base))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ ontology agree, and ``_fail = True`` makes a misspelt term an error at import ti
 
 from __future__ import annotations
 
-from rdflib import Namespace, URIRef
+from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "STANDARD_PREFIXES",
     "VOCAB",
     "W3C_PREFIXES",
+    "bind_prefixes",
     "curie",
     "standard_prefixes",
 ]
@@ -69,6 +70,14 @@ STANDARD_PREFIXES: dict[str, str] = standard_prefixes()
 
 # Longest namespace first, so that vocab/mechanism-type/ wins over a shorter match.
 _BY_LENGTH = sorted(STANDARD_PREFIXES.items(), key=lambda item: -len(item[1]))
+
+
+def bind_prefixes(graph: Graph, prefixes: dict[str, str] | None = None) -> Graph:
+    """Bind ``prefixes`` (the standard ones by default) on ``graph``, replacing any other
+    binding of the same prefix or namespace, and return the graph."""
+    for prefix, namespace in (STANDARD_PREFIXES if prefixes is None else prefixes).items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph
 
 
 def curie(iri: str) -> str | None:
