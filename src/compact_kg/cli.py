@@ -193,7 +193,12 @@ def load_command(endpoint: str, graph_iri: str | None) -> None:
               help="How to print the report (sarif: for submissions only).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=str), default=None,
               help="Check submissions against this data folder instead of data/.")
-def validate_command(paths: tuple[str, ...], fmt: str, data_dir: str | None) -> None:
+@click.option("--no-cache", is_flag=True,
+              help="Check submissions without the dataset index kept in the cache folder "
+                   "($COMPACT_KG_CACHE, else $XDG_CACHE_HOME/compact-kg).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def validate_command(paths: tuple[str, ...], fmt: str, data_dir: str | None, no_cache: bool,
+                     quiet: bool) -> None:
     """Check data against the shapes in ontology/shapes.ttl.
 
     With no PATH, validates the whole dataset (data/**/*.ttl, plus the queries/*-violation.rq
@@ -208,7 +213,7 @@ def validate_command(paths: tuple[str, ...], fmt: str, data_dir: str | None) -> 
     from compact_kg.validate import format_report, validate_dataset, validate_files
 
     if paths and not _all_in_data_dir([Path(p) for p in paths], data_dir):
-        _validate_submissions_command(paths, fmt, data_dir)  # branch `submit`, below
+        _validate_submissions_command(paths, fmt, data_dir, no_cache, quiet)  # below
         return
     if fmt == "sarif":
         _fail(CompactKGError("--format sarif is for submissions; use text, json or turtle"))
@@ -285,13 +290,26 @@ def _all_in_data_dir(paths: list, data_dir: str | None) -> bool:
     return True
 
 
-def _validate_submissions_command(paths: tuple[str, ...], fmt: str, data_dir: str | None) -> None:
+def _cache_dir(no_cache: bool):  # -> pathlib.Path | None
+    """Where the dataset index is kept: $COMPACT_KG_CACHE, else the XDG cache folder."""
+    import os
+
+    from compact_kg.index import default_cache_dir
+
+    return None if no_cache else default_cache_dir(os.environ)
+
+
+def _validate_submissions_command(paths: tuple[str, ...], fmt: str, data_dir: str | None,
+                                  no_cache: bool = False, quiet: bool = False) -> None:
     from pathlib import Path
 
+    from compact_kg.progress import progress_bar
     from compact_kg.submissions import format_check, validate_submissions
 
-    checks = validate_submissions([Path(p) for p in paths],
-                      _project_paths(), data_dir=Path(data_dir) if data_dir else None)
+    with progress_bar("indexing the dataset", quiet=quiet) as progress:
+        checks = validate_submissions([Path(p) for p in paths], _project_paths(),
+                                      data_dir=Path(data_dir) if data_dir else None,
+                                      cache_dir=_cache_dir(no_cache), progress=progress)
     click.echo(format_check(checks, fmt), nl=False)
     sys.exit(EXIT_OK if all(c.conforms for c in checks) else EXIT_NONCONFORMANT)
 
@@ -385,7 +403,10 @@ def convert_command(form_dir: str, out: str, data_dir: str | None) -> None:
 @click.argument("submission", type=click.Path(path_type=str))
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=str), default=None,
               help="Store into this data folder instead of data/.")
-def submit_command(submission: str, data_dir: str | None) -> None:
+@click.option("--no-cache", is_flag=True,
+              help="Check without the dataset index kept in the cache folder.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def submit_command(submission: str, data_dir: str | None, no_cache: bool, quiet: bool) -> None:
     """Validate a submission and store it in data/submissions/ if it conforms.
 
     Accepts Turtle, N-Triples, JSON-LD, RDF/XML or a CSV form folder; stores pretty Turtle
@@ -395,14 +416,18 @@ def submit_command(submission: str, data_dir: str | None) -> None:
     import os
     from pathlib import Path
 
+    from compact_kg.progress import progress_bar
     from compact_kg.submissions import format_check, submit
 
     try:
         pause = float(os.environ.get(_PAUSE_ENV, "0") or 0)
     except ValueError:
         pause = 0.0
-    result = submit(Path(submission), _project_paths(),
-                      data_dir=Path(data_dir) if data_dir else None, pause_before_rename=pause)
+    with progress_bar("indexing the dataset", quiet=quiet) as progress:
+        result = submit(Path(submission), _project_paths(),
+                        data_dir=Path(data_dir) if data_dir else None,
+                        pause_before_rename=pause, cache_dir=_cache_dir(no_cache),
+                        progress=progress)
     click.echo(format_check([result.check], "text"),  # type: ignore[union-attr]
                nl=False)
     if result.stored is None:  # type: ignore[union-attr]

@@ -77,34 +77,60 @@ def _to_rdflib(term: object) -> URIRef | BNode | Literal:
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
+def data_graph_name(path: Path) -> str:
+    """The named graph that holds the triples of the data file ``path``: its file: URI."""
+    return path.resolve().as_uri()
+
+
+def load_model(paths: ProjectPaths) -> Graph:
+    """The ontology and vocabularies of ``paths`` as one graph, with the standard prefixes."""
+    model = Graph()
+    for path in paths.model_files():
+        model.parse(path, format="turtle")
+    return bind_standard_prefixes(model)
+
+
+def load_data_file(store: object, path: Path, graph: str | None = None) -> None:
+    """Load the data file ``path`` into its named graph of ``store`` (a pyoxigraph Store).
+
+    :raises InputError: the file is not valid Turtle.
+    """
+    import pyoxigraph as ox
+
+    name = ox.NamedNode(graph or data_graph_name(path))
+    try:
+        store.load(path=str(path), format=ox.RdfFormat.TURTLE,  # type: ignore[attr-defined]
+                   to_graph=name)
+    except SyntaxError as error:
+        raise InputError(f"the dataset file cannot be parsed ({error})", path=path,
+                         hint="Fix the dataset first: compact-kg validate") from None
+
+
 class DatasetContext:
     """The ontology, vocabularies and data files a submission is checked against."""
 
-    def __init__(self, model: Graph, data_files: list[Path], data_dir: Path) -> None:
+    def __init__(self, model: Graph, data_files: list[Path], data_dir: Path,
+                 store: object | None = None) -> None:
+        """``store``: the data files already loaded (see :mod:`compact_kg.index`); by
+        default they are loaded here, into memory."""
         import pyoxigraph as ox
 
         self.model = model
         self.data_dir = data_dir
         self.data_files = data_files
-        self._store = ox.Store()
-        for path in data_files:
-            try:
-                self._store.load(path=str(path), format=ox.RdfFormat.TURTLE,
-                                 to_graph=ox.NamedNode(path.resolve().as_uri()))
-            except SyntaxError as error:
-                raise InputError(f"the dataset file cannot be parsed ({error})", path=path,
-                                 hint="Fix the dataset first: compact-kg validate") from None
+        if store is None:
+            store = ox.Store()
+            for path in data_files:
+                load_data_file(store, path)
+        self._store = store
         self._model_subjects = {s for s in model.subjects() if isinstance(s, URIRef)}
 
     @classmethod
     def load(cls, paths: ProjectPaths, data_dir: Path | None = None) -> DatasetContext:
         """Load the model of ``paths`` and every ``*.ttl`` under ``data_dir`` (default data/)."""
-        model = Graph()
-        for path in paths.model_files():
-            model.parse(path, format="turtle")
         data_dir = (data_dir or paths.data_dir).resolve()
         files = sorted(data_dir.rglob("*.ttl")) if data_dir.is_dir() else []
-        return cls(bind_standard_prefixes(model), files, data_dir)
+        return cls(load_model(paths), files, data_dir)
 
     # -- lookups ---------------------------------------------------------------------------
 

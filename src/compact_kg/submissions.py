@@ -42,6 +42,7 @@ from rdflib.term import Node
 
 from compact_kg.context import DatasetContext, bind_standard_prefixes, curie
 from compact_kg.errors import InputError, SubmissionError, UnsafeInputError
+from compact_kg.index import dataset_context
 from compact_kg.namespace import BASE, CKG
 from compact_kg.paths import ProjectPaths, default_paths
 from compact_kg.templates import PLACEHOLDER
@@ -97,6 +98,7 @@ class Location:
 
 
 Locator = Callable[[Node, "URIRef | None"], "Location | None"]
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -477,14 +479,20 @@ def check_submission(sub: Submission, context: DatasetContext,
 
 
 def validate_submissions(files: list[Path], paths: ProjectPaths | None = None,
-                         data_dir: Path | None = None) -> list[SubmissionCheck]:
-    """Read and check each submission against the dataset (loaded once)."""
+                         data_dir: Path | None = None, *, cache_dir: Path | None = None,
+                         progress: Progress | None = None) -> list[SubmissionCheck]:
+    """Read and check each submission against the dataset (loaded once).
+
+    With ``cache_dir``, the dataset comes from the persistent index kept there (see
+    :func:`compact_kg.index.dataset_context`; ``progress(done, total)`` counts the files
+    loaded while it is built or updated); the results are the same as without it.
+    """
     paths = paths or default_paths()
-    context = DatasetContext.load(paths, data_dir)
-    shapes = _load_shapes(paths)
-    scope = "The data in the given files" if len(files) == 1 else None
-    return [check_submission(read_submission(Path(f), context), context, shapes, scope)
-            for f in files]
+    with dataset_context(paths, data_dir, cache_dir=cache_dir, progress=progress) as context:
+        shapes = _load_shapes(paths)
+        scope = "The data in the given files" if len(files) == 1 else None
+        return [check_submission(read_submission(Path(f), context), context, shapes, scope)
+                for f in files]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -643,15 +651,22 @@ def _target(data_dir: Path, graph: Graph) -> Path:
 
 
 def submit(path: Path, paths: ProjectPaths | None = None, data_dir: Path | None = None,
-           *, pause_before_rename: float = 0.0) -> SubmitResult:
+           *, pause_before_rename: float = 0.0, cache_dir: Path | None = None,
+           progress: Progress | None = None) -> SubmitResult:
     """Check a submission and, if it conforms and redefines nothing, store it in data/.
 
     Returns the result with ``stored=None`` when the submission does not conform (nothing is
     written). Raises :class:`SubmissionError` when it redefines IRIs that ``data/`` already
-    has (listing them and the files that define them).
+    has (listing them and the files that define them). ``cache_dir`` and ``progress``: as
+    for :func:`validate_submissions`.
     """
     paths = paths or default_paths()
-    context = DatasetContext.load(paths, data_dir)
+    with dataset_context(paths, data_dir, cache_dir=cache_dir, progress=progress) as context:
+        return _submit(path, paths, context, pause_before_rename)
+
+
+def _submit(path: Path, paths: ProjectPaths, context: DatasetContext,
+            pause_before_rename: float) -> SubmitResult:
     shapes = _load_shapes(paths)
     sub = read_submission(Path(path), context)
     own = sorted({s for s in sub.graph.subjects() if isinstance(s, URIRef)}, key=str)
