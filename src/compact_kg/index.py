@@ -127,7 +127,7 @@ def _scan(data_dir: Path) -> dict[str, tuple[int, int]]:
 def _digest(path: str) -> bytes:
     digest = hashlib.blake2b(digest_size=16)
     try:
-        with open(path, "rb") as handle:
+        with Path(path).open("rb") as handle:
             while chunk := handle.read(_CHUNK):
                 digest.update(chunk)
     except OSError:
@@ -171,10 +171,10 @@ def _write_manifest(root: Path, data_dir: Path, files: dict[str, tuple], scanned
             handle.write(body + hashlib.blake2b(body, digest_size=16).digest())
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(name, root / "manifest")
+        Path(name).replace(root / "manifest")
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(name)
+            Path(name).unlink()
         raise
 
 
