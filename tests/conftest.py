@@ -143,3 +143,11 @@ def dataset_graph(model_graph: Graph, data_graph: Graph) -> Graph:
     for triple in data_graph:
         graph.add(triple)
     return graph
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_index_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Commands run by the tests keep their dataset index in a temporary folder, not ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COMPACT_KG_CACHE", str(tmp_path_factory.mktemp("index-cache")))
+        yield

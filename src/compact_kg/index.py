@@ -429,8 +429,9 @@ def _wipe(root: Path) -> None:
         lock.close()
 
 
-#: What a damaged or unwritable cache raises (pyoxigraph reports storage errors as OSError).
-_CACHE_ERRORS = (OSError, ValueError, EOFError, KeyError, TypeError, IndexError, ImportError)
+#: What a damaged or unwritable cache raises (pyoxigraph: OSError, RuntimeError on corruption).
+_CACHE_ERRORS = (OSError, RuntimeError, ValueError, EOFError, KeyError, TypeError, IndexError,
+                 ImportError)
 
 
 @contextlib.contextmanager
