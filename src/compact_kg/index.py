@@ -65,7 +65,7 @@ CACHE_ENV = "COMPACT_KG_CACHE"
 #: Files modified this close (in ns) before the last scan are hashed on every check.
 RACY_NS = 2_000_000_000
 #: Bumped when the layout or the manifest changes: older indexes are rebuilt.
-_FORMAT = 1
+_FORMAT = 2
 _FILES_PER_BATCH = 500
 _CHUNK = 1 << 20
 _DIRTY = (-1, -1, b"")
@@ -92,13 +92,17 @@ def index_location(cache_dir: Path, data_dir: Path) -> Path:
 # ---------------------------------------------------------------------------------------
 
 
-def _scan(data_dir: Path) -> dict[str, tuple[int, int]]:
-    """``{path: (size, mtime_ns)}`` of the files ``sorted(data_dir.rglob("*.ttl"))`` lists.
+Listing = list[tuple[str, int, int]]
+
+
+def _scan(data_dir: Path) -> Listing:
+    """``[(path, size, mtime_ns)]`` of the files ``sorted(data_dir.rglob("*.ttl"))`` lists,
+    in the order the folders list them (stable while nothing changes).
 
     The same walk as pathlib's (into real folders, not symlinked ones; unreadable folders
     skipped), without making a Path per file.
     """
-    found: dict[str, tuple[int, int]] = {}
+    found: Listing = []
     if not data_dir.is_dir():
         return found
     stack = [str(data_dir)]
@@ -115,7 +119,8 @@ def _scan(data_dir: Path) -> dict[str, tuple[int, int]]:
                     info = entry.stat()
                 except OSError:  # a dangling link: listed, and fails to load as on the plain path
                     info = None
-                found[entry.path] = (info.st_size, info.st_mtime_ns) if info else (-2, -2)
+                found.append((entry.path, info.st_size, info.st_mtime_ns) if info
+                             else (entry.path, -2, -2))
             try:
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(entry.path)
@@ -141,8 +146,15 @@ def _pyoxigraph_version() -> str:
     return str(getattr(pyoxigraph, "__version__", "?"))
 
 
-def _read_manifest(root: Path, data_dir: Path) -> dict[str, Any] | None:
-    """The manifest, or None when missing, damaged or of another format or folder."""
+def _read_manifest(root: Path, data_dir: Path, *, full: bool = True) -> dict[str, Any] | None:
+    """The manifest, or None when missing, damaged or of another format or folder.
+
+    It is two marshalled objects: a header (with the listing of the last scan, which a
+    command compares with its own in one step) and, read only when ``full``, the entries
+    ``{path: (size, mtime_ns, digest, graph)}``.
+    """
+    import io
+
     try:
         raw = (root / "manifest").read_bytes()
     except OSError:
@@ -151,20 +163,28 @@ def _read_manifest(root: Path, data_dir: Path) -> dict[str, Any] | None:
     if len(raw) < 16 or hashlib.blake2b(body, digest_size=16).digest() != check:
         return None
     try:
-        manifest = marshal.loads(body)  # noqa: S302 - our own file, checksummed above
+        stream = io.BytesIO(body)
+        manifest = marshal.load(stream)  # noqa: S302 - our own file, checksummed above
+        if full and isinstance(manifest, dict):
+            manifest["files"] = marshal.load(stream)  # noqa: S302
     except (EOFError, ValueError, TypeError):
         return None
     if (not isinstance(manifest, dict) or manifest.get("format") != _FORMAT
             or manifest.get("oxigraph") != _pyoxigraph_version()
             or manifest.get("data_dir") != str(data_dir)
-            or not isinstance(manifest.get("files"), dict)):
+            or (full and not isinstance(manifest.get("files"), dict))):
         return None
     return manifest
 
 
-def _write_manifest(root: Path, data_dir: Path, files: dict[str, tuple], scanned_ns: int) -> None:
+def _write_manifest(root: Path, data_dir: Path, files: dict[str, tuple], scanned_ns: int,
+                    listing: Listing | None = None) -> None:
+    """``listing``: the scan the entries match, or None when some are dirty."""
+    racy_after = scanned_ns - RACY_NS
+    racy = {path: entry[2] for path, entry in files.items() if entry[1] >= racy_after}
     body = marshal.dumps({"format": _FORMAT, "oxigraph": _pyoxigraph_version(),
-                          "data_dir": str(data_dir), "scanned_ns": scanned_ns, "files": files})
+                          "data_dir": str(data_dir), "scanned_ns": scanned_ns,
+                          "listing": listing, "racy": racy}) + marshal.dumps(files)
     fd, name = tempfile.mkstemp(prefix=".manifest-", dir=root)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -178,11 +198,18 @@ def _write_manifest(root: Path, data_dir: Path, files: dict[str, tuple], scanned
         raise
 
 
-def _changes(manifest: dict[str, Any], current: dict[str, tuple[int, int]]
+def _unchanged(header: dict[str, Any], listing: Listing) -> bool:
+    """The quick check: the same files with the same stats, and no racy file changed."""
+    return (header.get("listing") == listing
+            and all(_digest(path) == digest for path, digest in header["racy"].items()))
+
+
+def _changes(manifest: dict[str, Any], listing: Listing
              ) -> tuple[list[str], list[str], dict[str, tuple]]:
     """What differs between the manifest and the files now: (files to load, in path order;
     files to drop; entries whose stat changed but content did not)."""
     known: dict[str, tuple] = manifest["files"]
+    current = {path: (size, mtime) for path, size, mtime in listing}
     racy_after = manifest["scanned_ns"] - RACY_NS
     load: list[str] = []
     touched: dict[str, tuple] = {}
@@ -235,7 +262,8 @@ def _build(root: Path, data_dir: Path, progress: Progress | None) -> list[InputE
     for stale in [root / "store", *root.glob("build-*")]:
         shutil.rmtree(stale, ignore_errors=True)
     scanned_ns = time.time_ns()
-    current = _scan(data_dir)
+    listing = _scan(data_dir)
+    current = {path: (size, mtime) for path, size, mtime in listing}
     paths = sorted(current, key=Path)
     building = Path(tempfile.mkdtemp(prefix="build-", dir=root))
     files: dict[str, tuple] = {}
@@ -264,18 +292,19 @@ def _build(root: Path, data_dir: Path, progress: Progress | None) -> list[InputE
     finally:
         del store
     building.replace(root / "store")
-    _write_manifest(root, data_dir, files, scanned_ns)
+    _write_manifest(root, data_dir, files, scanned_ns, None if errors else listing)
     return errors
 
 
 def _update(root: Path, data_dir: Path, manifest: dict[str, Any], load: list[str],
-            dropped: list[str], touched: dict[str, tuple], current: dict[str, tuple[int, int]],
+            dropped: list[str], touched: dict[str, tuple], listing: Listing,
             scanned_ns: int, progress: Progress | None) -> list[InputError]:
     """Reload the changed files' named graphs, drop the deleted ones', record the stats."""
     import pyoxigraph as ox
 
     from compact_kg.context import data_graph_name, load_data_file
 
+    current = {path: (size, mtime) for path, size, mtime in listing}
     files: dict[str, tuple] = dict(manifest["files"])
     files.update(touched)
     if load or dropped:
@@ -311,7 +340,7 @@ def _update(root: Path, data_dir: Path, manifest: dict[str, Any], load: list[str
             store.flush()
         finally:
             del store
-    _write_manifest(root, data_dir, files, scanned_ns)
+    _write_manifest(root, data_dir, files, scanned_ns, None if errors else listing)
     return errors
 
 
@@ -372,12 +401,11 @@ def _fresh_store(root: Path, data_dir: Path, lock: _Lock,
 
     lock.shared()
     for _attempt in range(3):
-        manifest = _read_manifest(root, data_dir)
-        if manifest is not None and (root / "store").is_dir():
-            current = _scan(data_dir)
-            load, dropped, touched = _changes(manifest, current)
-            if not (load or dropped or touched):
-                return ox.Store.read_only(str(root / "store")), list(current)
+        header = _read_manifest(root, data_dir, full=False)
+        if header is not None and (root / "store").is_dir():
+            listing = _scan(data_dir)
+            if _unchanged(header, listing):
+                return ox.Store.read_only(str(root / "store")), [p for p, _s, _m in listing]
         lock.exclusive()  # not atomic: look again once it is held
         manifest = _read_manifest(root, data_dir)
         scanned_ns = time.time_ns()
@@ -385,9 +413,9 @@ def _fresh_store(root: Path, data_dir: Path, lock: _Lock,
             errors = _build(root, data_dir, progress)
             _prune(root.parent, root)
         else:
-            current = _scan(data_dir)
-            load, dropped, touched = _changes(manifest, current)
-            errors = _update(root, data_dir, manifest, load, dropped, touched, current,
+            listing = _scan(data_dir)
+            load, dropped, touched = _changes(manifest, listing)
+            errors = _update(root, data_dir, manifest, load, dropped, touched, listing,
                              scanned_ns, progress)
         lock.shared()
         if errors:
