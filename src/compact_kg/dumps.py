@@ -224,6 +224,11 @@ def void_description(*, data: Graph, model: Graph, base: str, dumps: list[Dump],
     dataset."""
     dataset = URIRef(base + "id/dataset/compact-kg")
     ckg = Namespace(base + "def/")
+    numbers = iter(range(1_000_000_000))
+
+    def fresh() -> BNode:  # numbered, so that the same input gives the same void.ttl
+        return BNode(f"void{next(numbers):08d}")
+
     void = new_graph(base)
     # What the curators wrote about the dataset, if they did.
     for triple in data.triples((dataset, None, None)):
@@ -270,12 +275,12 @@ def void_description(*, data: Graph, model: Graph, base: str, dumps: list[Dump],
     void.add((dataset, VOID.classes, Literal(len(classes), datatype=XSD.integer)))
     void.add((dataset, VOID.properties, Literal(len(properties), datatype=XSD.integer)))
     for cls, count in sorted(classes.items()):
-        part = BNode()
+        part = fresh()
         void.add((dataset, VOID.classPartition, part))
         void.add((part, VOID["class"], cls))
         void.add((part, VOID.entities, Literal(count, datatype=XSD.integer)))
     for prop, count in sorted(properties.items()):
-        part = BNode()
+        part = fresh()
         void.add((dataset, VOID.propertyPartition, part))
         void.add((part, VOID.property, prop))
         void.add((part, VOID.triples, Literal(count, datatype=XSD.integer)))
@@ -295,7 +300,7 @@ def void_description(*, data: Graph, model: Graph, base: str, dumps: list[Dump],
         void.add((dataset, VOID.vocabulary, vocabulary))
     for dump in dumps:
         url = URIRef(site_url + "dumps/" + dump.path.name)
-        dist = BNode()
+        dist = fresh()
         void.add((dataset, DCAT.distribution, dist))
         void.add((dataset, VOID.dataDump, url))
         void.add((dist, RDF.type, DCAT.Distribution))
@@ -306,7 +311,7 @@ def void_description(*, data: Graph, model: Graph, base: str, dumps: list[Dump],
         if dump.gzipped:
             void.add((dist, DCAT.compressFormat, URIRef(IANA + "application/gzip")))
         void.add((dist, DCAT.byteSize, Literal(dump.size, datatype=XSD.nonNegativeInteger)))
-        checksum = BNode()
+        checksum = fresh()
         void.add((dist, SPDX.checksum, checksum))
         void.add((checksum, RDF.type, SPDX.Checksum))
         void.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))

@@ -221,8 +221,7 @@ def _render_one(site: Site, subject: URIRef, path: str, namespaces: dict[str, st
     name = target.name
     for fmt in FORMATS:
         data = serialize_triples(triples, fmt)
-        with open(target.with_name(f"{name}.{fmt.extension}"), "wb") as handle:
-            handle.write(data)
+        target.with_name(f"{name}.{fmt.extension}").write_bytes(data)
         if fmt is _JSONLD:
             site.resource_page(subject, path, data.decode("utf-8"))
 
@@ -247,7 +246,7 @@ def _render_resources(site: Site, resources: list[tuple[URIRef, str]],
     _JOB.update(site=site, resources=resources, namespaces=namespaces, chunks=chunks)
     try:
         done = 0
-        if processes <= 1 or total < 500 or "fork" not in mp.get_all_start_methods():
+        if processes <= 1 or total < 100 or "fork" not in mp.get_all_start_methods():
             for chunk in range(chunks):
                 done += _render_chunk(chunk)
                 progress(done, total)
@@ -260,7 +259,8 @@ def _render_resources(site: Site, resources: list[tuple[URIRef, str]],
         _JOB.clear()
 
 
-def _landing_page(site: Site, void: Graph, graph: TripleIndex, base: str, dumps: list[Dump]) -> None:
+def _landing_page(site: Site, void: Graph, graph: TripleIndex, base: str,
+                  dumps: list[Dump]) -> None:
     dataset = URIRef(base + "id/dataset/compact-kg")
     ckg = site.ckg
 
