@@ -411,3 +411,24 @@ def test_every_index_page_names_a_saved_query_that_exists():
     queries = Path(__file__).resolve().parents[1] / "queries"
     for page, name in INDEX_QUERIES.items():
         assert (queries / f"{name}.rq").is_file(), f"{page} links to a missing query {name}"
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def test_publishing_is_deterministic_and_independent_of_the_worker_count(
+        checkout, test_site: Path, tmp_path: Path) -> None:
+    # test_site was written by forked workers (the default); this one in a single process
+    single = publish_site(tmp_path / "site", paths=checkout, processes=1)
+    assert single.resources > 100  # enough for the default run to have forked
+    first, second = _files(test_site), _files(single.out_dir)
+    assert sorted(first) == sorted(second)
+    assert [name for name in first if first[name] != second[name]] == []
+    assert single.files == len(second)
+
+
+def test_resource_files_keep_the_case_of_language_tags(test_site: Path) -> None:
+    for extension in ("ttl", "nt", "jsonld", "rdf"):
+        data = (test_site / "id" / "area" / f"surrey.{extension}").read_bytes()
+        assert b"en-GB" in data and b"en-gb" not in data, extension

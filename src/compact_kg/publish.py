@@ -20,26 +20,32 @@ before anything is written, so that all files agree.
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
 from compact_kg.dumps import (
     FORMATS,
     Dump,
+    OxTriples,
     schema_org_dataset,
     serialize,
+    serialize_triples,
     void_description,
-    write_dumps,
+    write_part_dumps,
 )
 from compact_kg.errors import InputError
-from compact_kg.graphs import cbd, load_sources
+from compact_kg.graphs import TripleIndex, load_index, new_graph, prefixes
 from compact_kg.namespace import BASE
 from compact_kg.paths import ProjectPaths, default_paths
+from compact_kg.progress import ProgressCallback, _ignore
 from compact_kg.site import Site, read_saved_queries, script_json
 
 __all__ = ["HTACCESS", "NGINX_CONF", "PublishSummary", "publish_site"]
@@ -128,41 +134,60 @@ def _check_out_dir(out_dir: Path, paths: ProjectPaths) -> None:
 
 
 def publish_site(out_dir: Path, *, base_uri: str | None = None,
-                 paths: ProjectPaths | None = None) -> PublishSummary:
-    """Write the whole site for the checkout at ``paths`` into ``out_dir`` (replaced)."""
+                 paths: ProjectPaths | None = None, processes: int | None = None,
+                 progress: ProgressCallback | None = None) -> PublishSummary:
+    """Write the whole site for the checkout at ``paths`` into ``out_dir`` (replaced).
+
+    The resource pages (five files per resource) are shared between ``processes`` forked
+    workers (default: one per core, at most two); ``progress(done, total)`` is called as they
+    finish. The output does not depend on the number of processes.
+    """
     started = time.perf_counter()
     paths = paths or default_paths()
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, paths)
-    sources = load_sources(paths, base_uri)
+    sources = load_index(paths, base_uri)
     base = sources.base
-    graph = sources.union()
+    graph = sources.index
+    namespaces = prefixes(base)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
 
-    dumps = write_dumps({"ontology": sources.model, "data": sources.data}, out_dir / "dumps")
-    void = void_description(data=sources.data, model=sources.model, base=base, dumps=dumps,
-                            site_url=base)
+    dumps = write_part_dumps({part: OxTriples(triples, namespaces)
+                              for part, triples in sources.parts.items()}, out_dir / "dumps")
+    dataset = URIRef(base + "id/dataset/compact-kg")
+    about = new_graph(base)  # what the data (not the model) says about the dataset
+    for triple in sources.parts["data"]:
+        if triple[0] == dataset:
+            about.add(triple)  # type: ignore[arg-type]
+            if isinstance(triple[2], BNode):
+                for nested in graph.triples((triple[2], None, None)):
+                    about.add(nested)  # type: ignore[arg-type]
+    sources.parts.clear()  # free the part lists before the pages are rendered
+    void = void_description(data=about, model=sources.model, base=base, dumps=dumps,
+                            site_url=base, whole=graph)
     (out_dir / "void.ttl").write_bytes(serialize(void, FORMATS[0]))
     well_known = out_dir / ".well-known"
     well_known.mkdir()
     (well_known / "void").write_bytes((out_dir / "void.ttl").read_bytes())
     (out_dir / ".htaccess").write_text(HTACCESS, encoding="utf-8")
     (out_dir / "nginx.conf").write_text(NGINX_CONF, encoding="utf-8")
+    files = {d.path for d in dumps} | {out_dir / "dumps" / "SHA256SUMS", out_dir / "void.ttl",
+                                       well_known / "void", out_dir / ".htaccess",
+                                       out_dir / "nginx.conf"}
 
     queries = read_saved_queries(paths.queries_dir, rebase=(BASE, base))
     site = Site(graph, base, out_dir, queries, sources.model)
-    jsonld = next(f for f in FORMATS if f.extension == "jsonld")
+    # Two IRIs can share a path ("a b" and "a_b"): the last in IRI order wins, as it would
+    # if the pages were written one after the other in that order.
+    winners: dict[str, URIRef] = {}
     for subject, path in sorted(site.pages.items()):
-        description = cbd(graph, subject, base)
-        for fmt in FORMATS:
-            target = out_dir / f"{path}.{fmt.extension}"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            data = serialize(description, fmt)
-            target.write_bytes(data)
-            if fmt is jsonld:
-                site.resource_page(subject, path, data.decode("utf-8"))
+        winners.pop(path, None)
+        winners[path] = subject
+    resources = sorted((subject, path) for path, subject in winners.items())
+    _render_resources(site, resources, namespaces, processes, progress or _ignore)
+    files |= {out_dir / f"{path}.{ext}" for _, path in resources for ext in _EXTENSIONS}
     site.case_studies_page()
     site.areas_page()
     site.mechanisms_page()
@@ -173,15 +198,69 @@ def publish_site(out_dir: Path, *, base_uri: str | None = None,
     site.queries_page()
     site.query_page()
     _landing_page(site, void, graph, base, dumps)
+    files |= set(site.written)
 
-    files = sum(1 for p in out_dir.rglob("*") if p.is_file())
     return PublishSummary(out_dir=out_dir, base_uri=base, triples=len(graph),
-                          resources=len(site.pages), files=files,
+                          resources=len(site.pages), files=len(files),
                           dumps=[d.path for d in dumps],
                           seconds=time.perf_counter() - started)
 
 
-def _landing_page(site: Site, void: Graph, graph: Graph, base: str, dumps: list[Dump]) -> None:
+_EXTENSIONS = ("html", *(fmt.extension for fmt in FORMATS))
+_JSONLD = next(f for f in FORMATS if f.extension == "jsonld")
+#: What a forked worker renders: set by the parent just before the pool forks.
+_JOB: dict[str, Any] = {}
+
+
+def _render_one(site: Site, subject: URIRef, path: str, namespaces: dict[str, str]) -> None:
+    """The five files of one resource: its concise bounded description in four syntaxes
+    (serialised by pyoxigraph) and its HTML page."""
+    triples = OxTriples(site.graph.cbd(subject), namespaces)  # type: ignore[union-attr]
+    target = site.out / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    name = target.name
+    for fmt in FORMATS:
+        data = serialize_triples(triples, fmt)
+        target.with_name(f"{name}.{fmt.extension}").write_bytes(data)
+        if fmt is _JSONLD:
+            site.resource_page(subject, path, data.decode("utf-8"))
+
+
+def _render_chunk(chunk: int) -> int:
+    site, resources, namespaces, chunks = (_JOB["site"], _JOB["resources"],
+                                           _JOB["namespaces"], _JOB["chunks"])
+    mine = resources[chunk::chunks]
+    for subject, path in mine:
+        _render_one(site, subject, path, namespaces)
+    return len(mine)
+
+
+def _render_resources(site: Site, resources: list[tuple[URIRef, str]],
+                      namespaces: dict[str, str], processes: int | None,
+                      progress: ProgressCallback) -> None:
+    """Render every resource, in a pool of forked workers when there are many."""
+    total = len(resources)
+    processes = processes or min(2, os.cpu_count() or 1)
+    site.env.get_template("resource.html")  # compiled once, before the fork
+    chunks = max(1, min(64, total // 50))
+    _JOB.update(site=site, resources=resources, namespaces=namespaces, chunks=chunks)
+    try:
+        done = 0
+        if processes <= 1 or total < 100 or "fork" not in mp.get_all_start_methods():
+            for chunk in range(chunks):
+                done += _render_chunk(chunk)
+                progress(done, total)
+            return
+        with mp.get_context("fork").Pool(processes) as pool:
+            for count in pool.imap_unordered(_render_chunk, range(chunks)):
+                done += count
+                progress(done, total)
+    finally:
+        _JOB.clear()
+
+
+def _landing_page(site: Site, void: Graph, graph: TripleIndex, base: str,
+                  dumps: list[Dump]) -> None:
     dataset = URIRef(base + "id/dataset/compact-kg")
     ckg = site.ckg
 

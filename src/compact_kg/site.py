@@ -14,6 +14,7 @@ JSON for ``<script>`` blocks, escaped by :func:`script_json`.
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import re
@@ -28,6 +29,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS
 from rdflib.term import Node
 
 from compact_kg import __version__
+from compact_kg.graphs import TripleIndex
 from compact_kg.svg import Axis, TimePoint, matrix_svg, parse_date, timeline_svg
 
 __all__ = ["SavedQuery", "Site", "page_path", "read_saved_queries", "script_json"]
@@ -58,6 +60,29 @@ def page_path(iri: str, base: str) -> str | None:
     segments = [_SAFE.sub("_", part) or "_" for part in local.split("/")]
     segments = ["_" if part in {".", ".."} else part for part in segments]
     return "/".join(segments)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parts(folder: str) -> tuple[str, ...]:
+    return tuple(part for part in folder.split("/") if part)
+
+
+def _relpath(target: str, folder: str) -> str:
+    """``posixpath.relpath(target, folder or ".")`` for the plain relative paths of the site
+    (no ``.``, ``..``, leading or doubled ``/``), without its calls to ``abspath``: it runs
+    for every link of every page."""
+    if target.startswith(("/", ".")) or "/." in target or "//" in target or "." in _parts(
+            folder) or ".." in _parts(folder):
+        return posixpath.relpath(target, folder or ".")
+    start = _parts(folder)
+    path = target.split("/")
+    common = 0
+    for a, b in zip(start, path, strict=False):
+        if a != b:
+            break
+        common += 1
+    rel = [".."] * (len(start) - common) + path[common:]
+    return "/".join(rel) if rel else "."
 
 
 def script_json(text: str) -> Markup:
@@ -152,7 +177,7 @@ def _pick(values: list[Node]) -> Node | None:
 class Site:
     """Renders the graph into HTML pages in ``out``; knows labels, paths and links."""
 
-    def __init__(self, graph: Graph, base: str, out: Path, queries: list[SavedQuery],
+    def __init__(self, graph: Graph | TripleIndex, base: str, out: Path, queries: list[SavedQuery],
                  model: Graph) -> None:
         self.graph = graph
         self.model = model
@@ -172,6 +197,8 @@ class Site:
                                autoescape=select_autoescape(default=True, default_for_string=True),
                                trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
         self._labels: dict[Node, str] = {}
+        self._instances: dict[Node, list[URIRef]] = {}
+        self._themes: dict[Node, set[Node]] = {}
         self.written: list[Path] = []
 
     # -- names and links -------------------------------------------------------------------
@@ -217,7 +244,7 @@ class Site:
 
     @staticmethod
     def rel(from_page: str, target: str) -> str:
-        return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
+        return _relpath(target, from_page.rpartition("/")[0])
 
     def value(self, node: Node, from_page: str, depth: int = 0) -> Value:
         if isinstance(node, Literal):
@@ -317,8 +344,11 @@ class Site:
     # -- index pages -----------------------------------------------------------------------
 
     def instances(self, cls: URIRef) -> list[URIRef]:
-        found = {s for s in self.graph.subjects(RDF.type, cls) if isinstance(s, URIRef)}
-        return sorted(found, key=lambda s: (self.label(s), str(s)))
+        cached = self._instances.get(cls)
+        if cached is None:
+            found = {s for s in self.graph.subjects(RDF.type, cls) if isinstance(s, URIRef)}
+            cached = self._instances[cls] = sorted(found, key=lambda s: (self.label(s), str(s)))
+        return list(cached)
 
     def scheme_concepts(self, scheme: URIRef) -> list[URIRef]:
         found = {s for s in self.graph.subjects(SKOS.inScheme, scheme) if isinstance(s, URIRef)}
@@ -349,6 +379,12 @@ class Site:
                     svg_caption="Dated events (circles) and measurements (squares).")
 
     def themes_of(self, node: Node) -> set[Node]:
+        cached = self._themes.get(node)
+        if cached is None:
+            cached = self._themes[node] = self._themes_of(node)
+        return set(cached)
+
+    def _themes_of(self, node: Node) -> set[Node]:
         scheme = URIRef(self.base + "vocab/theme")
         themes = set()
         for o in self.graph.objects(node, None):  # type: ignore[arg-type]
