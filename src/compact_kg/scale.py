@@ -601,8 +601,28 @@ def validate_screened(
     shapes = validate.load_shapes(paths) if shapes is None else shapes
     model_files = paths.model_files()
     data_files = paths.data_files()
-    dataset = EncodedDataset([*model_files, *data_files])
-    flagged = candidates(shapes, dataset)
+    queries = validate.violation_query_files(paths)
+    context = multiprocessing.get_context("fork")
+    with contextlib.ExitStack() as stack:
+        violations = None
+        if queries and processes > 1:  # forked before the big load, on the other core
+            pool = stack.enter_context(context.Pool(1))
+            violations = pool.apply_async(_violation_results, (paths, queries))
+        dataset = EncodedDataset([*model_files, *data_files])
+        if processes > 1:
+            _SHARED.update(dataset=dataset, shapes=shapes)
+            try:
+                with context.Pool(1) as pool:
+                    other = pool.apply_async(_screen_shard, (1, 2))
+                    flagged = candidates(shapes, dataset, shard=(0, 2))
+                    flagged |= {pyoxigraph.NamedNode(v) if iri else pyoxigraph.BlankNode(v)
+                                for iri, v in other.get()}
+            finally:
+                _SHARED.clear()
+        else:
+            flagged = candidates(shapes, dataset)
+        query_results = (violations.get() if violations is not None
+                         else _violation_results(paths, queries) if queries else [])
     first_data = len(model_files)
     files = DatasetIndex(dataset.files, dataset.store)
     described: set[int] = set()
@@ -641,14 +661,28 @@ def validate_screened(
             for result in results:
                 result.node = None
         results = list({_identity(r): r for r in [*results, *extra]}.values())
-    queries = validate.violation_query_files(paths)
-    if queries:  # as validate_dataset runs them: on a store of the dataset's default graph
-        plain = load_store(dataset_files(paths))
-        results.extend(validate.run_violation_queries(
-            plain, _StoreLabels(plain), queries))  # type: ignore[arg-type]
+    results.extend(query_results)
     return validate.ValidationReport(results=results,
                                      summary=_screened_summary(dataset, model, first_data),
                                      report_graph=report_graph)
+
+
+def _screen_shard(k: int, n: int) -> list[tuple[bool, str]]:
+    """Worker body: screen shard ``k`` of ``n`` of ``_SHARED['dataset']``."""
+    from compact_kg.screen import candidates
+
+    found = candidates(_SHARED["shapes"], _SHARED["dataset"], shard=(k, n))
+    return [(isinstance(t, pyoxigraph.NamedNode), t.value) for t in found]
+
+
+def _violation_results(paths: ProjectPaths, queries: list[Path]) -> list[ValidationResult]:
+    """The ``queries/*-violation.rq`` checks as validate_dataset runs them: on a store of the
+    dataset's default graph."""
+    from compact_kg import validate
+
+    plain = load_store(dataset_files(paths))
+    return validate.run_violation_queries(plain, _StoreLabels(plain),  # type: ignore[arg-type]
+                                          queries)
 
 
 def _chunks_of(indexes: list[int], processes: int) -> list[list[int] | None]:

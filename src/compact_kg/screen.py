@@ -59,6 +59,11 @@ _NOT_CONSTRAINTS = {
 }
 
 
+#: The graph in which long lists of failing values are written while screening.
+_LISTS = ox.NamedNode("urn:compact-kg:screen")
+_MEMBER = ox.NamedNode("urn:compact-kg:screen:member")
+
+
 def _graph(index: int) -> ox.NamedNode:
     return ox.NamedNode(f"urn:compact-kg:file:{index}")
 
@@ -224,6 +229,7 @@ class Screen:
         self.store = dataset.store
         self._names = itertools.count()
         self._typed_values: dict[str, list[Any]] | None = None
+        self._classes: dict[Node, str] = {}
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -257,12 +263,33 @@ class Screen:
         return " ".join(_sparql(t) for t in terms)
 
     def _in(self, var: str, terms: list[Any]) -> str:
-        """``var`` is one of ``terms`` (by term identity; any blank node if one is listed)."""
-        tests = [f"sameTerm({var}, {_sparql(t)})" for t in terms
-                 if not isinstance(t, ox.BlankNode)]
-        if any(isinstance(t, ox.BlankNode) for t in terms):
-            tests.append(f"isBlank({var})")
-        return "(" + " || ".join(tests) + ")" if tests else "false"
+        """``var`` is one of ``terms`` (by term identity). Long lists are written into a graph
+        of their own and looked up there (an index look-up instead of a scan per row)."""
+        if not terms:
+            return "false"
+        if len(terms) <= 8 and not any(isinstance(t, ox.BlankNode) for t in terms):
+            return "(" + " || ".join(f"sameTerm({var}, {_sparql(t)})" for t in terms) + ")"
+        name = ox.NamedNode(f"{_LISTS.value}:{next(self._names)}")
+        self.store.extend(ox.Quad(name, _MEMBER, t, _LISTS) for t in terms)
+        return f"EXISTS {{ GRAPH {_LISTS} {{ {name} {_MEMBER} {var} }} }}"
+
+    def _instance_of(self, x: str, cls: Node) -> str:
+        """A pattern: ``x`` is an instance of ``cls`` (rdf:type/rdfs:subClassOf*), with the
+        subclasses listed once, which Oxigraph answers much faster than the path."""
+        known = self._classes.get(cls)
+        if known is None:
+            rows = self._select(f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS.subClassOf}>* "
+                                f"{_sparql(_to_ox(cls))} }}")
+            if isinstance(cls, URIRef) and not any(isinstance(r[0], ox.BlankNode) for r in rows):
+                terms = {f"<{cls}>"} | {_sparql(row[0]) for row in rows}
+                known = " ".join(sorted(terms))
+            else:
+                known = ""
+            self._classes[cls] = known
+        if not known:
+            return f"{x} <{RDF.type}>/<{RDFS.subClassOf}>* {_sparql(_to_ox(cls))}"
+        t = self._var()
+        return f"VALUES {t} {{ {known} }} {x} <{RDF.type}> {t}"
 
     def _distinct_values(self, domain: str, var: str) -> list[Any]:
         return [row[0] for row in self._select(f"SELECT DISTINCT {var} WHERE {{ {domain} }}")]
@@ -347,8 +374,7 @@ class Screen:
         """A component that checks one node ``v`` (a focus node or a value node)."""
         shapes = self.shapes
         if predicate == SH["class"]:
-            return (f"(isLiteral({v}) || NOT EXISTS {{ {v} <{RDF.type}>/<{RDFS.subClassOf}>* "
-                    f"<{value}> }})"), True
+            return f"(isLiteral({v}) || NOT EXISTS {{ {self._instance_of(v, value)} }})", True
         if predicate == SH.nodeKind:
             kinds = {SH.IRI: "!isIRI({v})", SH.Literal: "!isLiteral({v})",
                      SH.BlankNode: "!isBlank({v})", SH.BlankNodeOrIRI: "isLiteral({v})",
@@ -436,7 +462,7 @@ class Screen:
                 "http://www.w3.org/2002/07/owl#Class")) in shapes:
             classes.append(shape)
         for cls in classes:
-            branches.append(f"{x} <{RDF.type}>/<{RDFS.subClassOf}>* <{cls}>")
+            branches.append(self._instance_of(x, cls))
         for predicate in shapes.objects(shape, SH.targetSubjectsOf):
             branches.append(f"{x} <{predicate}> {self._var()}")
         for predicate in shapes.objects(shape, SH.targetObjectsOf):
@@ -480,8 +506,13 @@ def _re_flags(flags: str) -> int:
     return value
 
 
-def candidates(shapes: Graph, dataset: EncodedDataset) -> set[Any]:
-    """Every focus node of ``dataset`` that may fail a shape (pyoxigraph terms)."""
+def candidates(shapes: Graph, dataset: EncodedDataset,
+               shard: tuple[int, int] = (0, 1)) -> set[Any]:
+    """Every focus node of ``dataset`` that may fail a shape (pyoxigraph terms).
+
+    ``shard=(k, n)`` screens only every n-th shape from the k-th, so that n processes can
+    share the work; the union over k is the whole answer.
+    """
     screen = Screen(shapes, dataset)
     found: set[Any] = set()
     roots: set[Node] = set()
@@ -489,8 +520,8 @@ def candidates(shapes: Graph, dataset: EncodedDataset) -> set[Any]:
         roots.update(shapes.subjects(predicate, None))
     for kind in (SH.NodeShape, SH.PropertyShape, RDFS.Class):
         roots.update(shapes.subjects(RDF.type, kind))
-    for shape in sorted(roots, key=str):
-        if (shape, SH.deactivated, Literal(True)) in shapes:
+    for number, shape in enumerate(sorted(roots, key=str)):
+        if number % shard[1] != shard[0] or (shape, SH.deactivated, Literal(True)) in shapes:
             continue
         targets = screen.targets(shape, "?this")
         if targets is None:
@@ -508,6 +539,7 @@ def candidates(shapes: Graph, dataset: EncodedDataset) -> set[Any]:
             for constraint in sparql:
                 flagged = screen._sparql_constraint(shape, constraint)
                 found.update(focus if flagged is None else flagged & focus)
+    dataset.store.clear_graph(_LISTS)
     return found
 
 
