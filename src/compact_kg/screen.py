@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -218,6 +218,7 @@ def _ltoe_ok(value: Node, other: Node) -> bool:
 # ---------------------------------------------------------------------------------------
 
 _TRUE = ("true", False)
+Walk = Callable[[str, str], str]
 
 
 class Screen:
@@ -239,24 +240,42 @@ class Screen:
     def _select(self, query: str) -> list[Any]:
         return list(self.store.query(query, use_default_graph_as_union=True))
 
-    def _path(self, path: Node) -> str | None:
-        """A SHACL path as a SPARQL property path, or None if it cannot be written."""
+    def _path(self, path: Node) -> Walk | None:
+        """A SHACL path as a function writing the pattern "``s`` reaches ``o``", or None if
+        it cannot be written. Sequences become chains of triple patterns with fresh
+        variables: Oxigraph evaluates a sequence path inside NOT EXISTS from its unbound end,
+        once per row."""
         shapes = self.shapes
         if isinstance(path, URIRef):
-            return f"<{path}>"
+            return lambda s, o: f"{s} <{path}> {o}"
         if shapes.value(path, RDF.first) is not None:
             steps = [self._path(step) for step in Collection(shapes, path)]
-            return None if None in steps or len(steps) < 2 else "(" + "/".join(steps) + ")"
-        for predicate, template in ((SH.inversePath, "^{}"), (SH.zeroOrMorePath, "{}*"),
-                                    (SH.oneOrMorePath, "{}+"), (SH.zeroOrOnePath, "{}?")):
-            inner = shapes.value(path, predicate)
-            if inner is not None:
-                text = self._path(inner)
-                return None if text is None else "(" + template.format(text) + ")"
-        inner = shapes.value(path, SH.alternativePath)
-        if inner is not None:
-            steps = [self._path(step) for step in Collection(shapes, inner)]
-            return None if None in steps or not steps else "(" + "|".join(steps) + ")"
+            if not steps or any(step is None for step in steps):
+                return None
+
+            def chain(s: str, o: str) -> str:
+                names = [s, *(self._var() for _ in steps[1:]), o]
+                return " . ".join(step(a, b) for step, a, b  # type: ignore[misc]
+                                  in zip(steps, names, names[1:], strict=False))
+            return chain
+        inverse = shapes.value(path, SH.inversePath)
+        if inverse is not None:
+            inner = self._path(inverse)
+            return None if inner is None else (lambda s, o: inner(o, s))
+        for predicate, mark in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"),
+                                (SH.zeroOrOnePath, "?")):
+            inner_node = shapes.value(path, predicate)
+            if inner_node is not None:
+                if not isinstance(inner_node, URIRef):
+                    return None
+                return lambda s, o, p=inner_node, m=mark: f"{s} <{p}>{m} {o}"
+        alternatives = shapes.value(path, SH.alternativePath)
+        if alternatives is not None:
+            steps = [self._path(step) for step in Collection(shapes, alternatives)]
+            if not steps or any(step is None for step in steps):
+                return None
+            return lambda s, o: "{ " + " UNION ".join(
+                "{ " + step(s, o) + " }" for step in steps) + " }"  # type: ignore[misc]
         return None
 
     def _values_list(self, terms: Iterable[Any]) -> str:
@@ -327,7 +346,7 @@ class Screen:
             return "false", exact
         return "(" + " || ".join(f"COALESCE({p}, true)" for p in parts) + ")", exact
 
-    def _on_values(self, predicate: Node, value: Node, x: str, path: str, domain: str,
+    def _on_values(self, predicate: Node, value: Node, x: str, path: Walk, domain: str,
                    shape: Node) -> tuple[str, bool] | None:
         """A component of a property shape: over the value nodes of ``path``."""
         if predicate == SH.minCount:
@@ -335,39 +354,45 @@ class Screen:
             if count <= 0:
                 return "false", True
             if count == 1:
-                return f"NOT EXISTS {{ {x} {path} {self._var()} }}", True
+                return f"NOT EXISTS {{ {path(x, self._var())} }}", True
             return None
         if predicate == SH.maxCount:
             count = int(value)
             names = [self._var() for _ in range(count + 1)]
-            pattern = " . ".join(f"{x} {path} {n}" for n in names)
+            pattern = " . ".join(f"{path(x, n)}" for n in names)
             distinct = " && ".join(f"!sameTerm({a}, {b})"
                                    for a, b in itertools.combinations(names, 2)) or "true"
             return f"EXISTS {{ {pattern} FILTER ({distinct}) }}", True
         if predicate == SH.hasValue:
-            return f"NOT EXISTS {{ {x} {path} {_sparql(_to_ox(value))} }}", True
+            return f"NOT EXISTS {{ {path(x, _sparql(_to_ox(value)))} }}", True
         if predicate == SH.uniqueLang:
             if value != Literal(True):
                 return "false", True
             a, b = self._var(), self._var()
-            return (f"EXISTS {{ {x} {path} {a}, {b} FILTER (isLiteral({a}) && LANG({a}) != \"\" "
-                    f"&& LCASE(LANG({a})) = LCASE(LANG({b})) && !sameTerm({a}, {b})) }}"), True
+            return (f"EXISTS {{ {path(x, a)} . {path(x, b)} FILTER (isLiteral({a}) "
+                    f"&& LANG({a}) != \"\" && LCASE(LANG({a})) = LCASE(LANG({b})) "
+                    f"&& !sameTerm({a}, {b})) }}"), True
         if predicate == SH.equals:
+            # Compared in Python: inside NOT EXISTS Oxigraph would walk the path from its
+            # unbound end, once per row.
             a = self._var()
-            return (f"(EXISTS {{ {x} {path} {a} FILTER NOT EXISTS {{ {x} <{value}> {a} }} }} || "
-                    f"EXISTS {{ {x} <{value}> {a} FILTER NOT EXISTS {{ {x} {path} {a} }} }})"), True
+            mine = {tuple(row) for row in self._select(
+                f"SELECT DISTINCT {x} {a} WHERE {{ {domain} . {path(x, a)} }}")}
+            theirs = {tuple(row) for row in self._select(
+                f"SELECT DISTINCT {x} {a} WHERE {{ {domain} . {x} <{value}> {a} }}")}
+            return self._in(x, sorted({pair[0] for pair in mine ^ theirs}, key=str)), True
         if predicate == SH.lessThanOrEquals:
             return self._pairs(x, path, value, domain)
         if predicate == SH.property:
             v = self._var()
-            inner, exact = self.fails(value, v, f"{domain} . {x} {path} {v}")
-            return f"EXISTS {{ {x} {path} {v} FILTER ({inner}) }}", exact
+            inner, exact = self.fails(value, v, f"{domain} . {path(x, v)}")
+            return f"EXISTS {{ {path(x, v)} FILTER ({inner}) }}", exact
         # every other component applies to each value node on its own
         v = self._var()
-        inner = self._on_value(predicate, value, v, f"{domain} . {x} {path} {v}", shape)
+        inner = self._on_value(predicate, value, v, f"{domain} . {path(x, v)}", shape)
         if inner is None:
             return None
-        return f"EXISTS {{ {x} {path} {v} FILTER (COALESCE({inner[0]}, true)) }}", inner[1]
+        return f"EXISTS {{ {path(x, v)} FILTER (COALESCE({inner[0]}, true)) }}", inner[1]
 
     def _on_value(self, predicate: Node, value: Node, v: str, domain: str,
                   shape: Node) -> tuple[str, bool] | None:
@@ -438,9 +463,9 @@ class Screen:
             self._typed_values = found
         return self._typed_values
 
-    def _pairs(self, x: str, path: str, other: Node, domain: str) -> tuple[str, bool] | None:
+    def _pairs(self, x: str, path: Walk, other: Node, domain: str) -> tuple[str, bool] | None:
         a, b = self._var(), self._var()
-        rows = self._select(f"SELECT DISTINCT {a} {b} WHERE {{ {domain} . {x} {path} {a} . "
+        rows = self._select(f"SELECT DISTINCT {a} {b} WHERE {{ {domain} . {path(x, a)} . "
                             f"{x} <{other}> {b} }}")
         if any(isinstance(t, ox.BlankNode) for row in rows for t in row):
             return None  # pySHACL stops with an error: let it say so
@@ -448,7 +473,7 @@ class Screen:
         if not bad:
             return "false", True
         values = " ".join(f"({_sparql(r[0])} {_sparql(r[1])})" for r in bad)
-        return (f"EXISTS {{ VALUES ({a} {b}) {{ {values} }} {x} {path} {a} . "
+        return (f"EXISTS {{ VALUES ({a} {b}) {{ {values} }} {path(x, a)} . "
                 f"{x} <{other}> {b} }}"), True
 
     # -- targets and SPARQL constraints ----------------------------------------------------
