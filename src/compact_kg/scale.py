@@ -594,7 +594,7 @@ def validate_screened(
     :raises QueryError: a violation query is malformed or refused.
     """
     from compact_kg import validate
-    from compact_kg.screen import EncodedDataset, candidates
+    from compact_kg.screen import EncodedDataset, candidates, typed_literals
 
     paths = paths or default_paths()
     model = validate.load_model(paths)
@@ -610,11 +610,12 @@ def validate_screened(
             violations = pool.apply_async(_violation_results, (paths, queries))
         dataset = EncodedDataset([*model_files, *data_files])
         if processes > 1:
-            _SHARED.update(dataset=dataset, shapes=shapes)
+            typed = typed_literals(dataset)  # once, before the fork: both halves need it
+            _SHARED.update(dataset=dataset, shapes=shapes, typed=typed)
             try:
                 with context.Pool(1) as pool:
                     other = pool.apply_async(_screen_shard, (1, 2))
-                    flagged = candidates(shapes, dataset, shard=(0, 2))
+                    flagged = candidates(shapes, dataset, shard=(0, 2), typed=typed)
                     flagged |= {pyoxigraph.NamedNode(v) if iri else pyoxigraph.BlankNode(v)
                                 for iri, v in other.get()}
             finally:
@@ -671,7 +672,8 @@ def _screen_shard(k: int, n: int) -> list[tuple[bool, str]]:
     """Worker body: screen shard ``k`` of ``n`` of ``_SHARED['dataset']``."""
     from compact_kg.screen import candidates
 
-    found = candidates(_SHARED["shapes"], _SHARED["dataset"], shard=(k, n))
+    found = candidates(_SHARED["shapes"], _SHARED["dataset"], shard=(k, n),
+                       typed=_SHARED["typed"])
     return [(isinstance(t, pyoxigraph.NamedNode), t.value) for t in found]
 
 

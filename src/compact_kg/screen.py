@@ -231,6 +231,7 @@ class Screen:
         self._names = itertools.count()
         self._typed_values: dict[str, list[Any]] | None = None
         self._classes: dict[Node, str] = {}
+        self._ill_typed: dict[Node, list[Any]] = {}
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -447,20 +448,17 @@ class Screen:
         if not isinstance(rule, URIRef) or rule in (RDFS.Literal, RDFS.Datatype):
             return None
         stored = str(rule) if str(rule) in (_XSD_STRING, _RDF_LANGSTRING) else ENCODED + str(rule)
-        bad = [t for t in self._typed().get(stored, [])
-               if not _datatype_ok(_to_rdflib(t), rule)]  # type: ignore[arg-type]
+        bad = self._ill_typed.get(rule)
+        if bad is None:
+            bad = self._ill_typed[rule] = [t for t in self._typed().get(stored, [])
+                                           if not _datatype_ok(_to_rdflib(t), rule)]  # type: ignore[arg-type]
         return (f"(!isLiteral({v}) || DATATYPE({v}) != <{stored}> || {self._in(v, bad)})",
                 True)
 
     def _typed(self) -> dict[str, list[Any]]:
         """The distinct literals of the store whose checks can fail, by stored datatype."""
         if self._typed_values is None:
-            found: dict[str, list[Any]] = {}
-            for row in self._select(
-                    "SELECT DISTINCT ?o WHERE { ?s ?p ?o FILTER (isLiteral(?o) && "
-                    f"STRSTARTS(STR(DATATYPE(?o)), \"{ENCODED}\")) }}"):
-                found.setdefault(row[0].datatype.value, []).append(row[0])
-            self._typed_values = found
+            self._typed_values = typed_literals(self.dataset)
         return self._typed_values
 
     def _pairs(self, x: str, path: Walk, other: Node, domain: str) -> tuple[str, bool] | None:
@@ -531,14 +529,27 @@ def _re_flags(flags: str) -> int:
     return value
 
 
-def candidates(shapes: Graph, dataset: EncodedDataset,
-               shard: tuple[int, int] = (0, 1)) -> set[Any]:
+def typed_literals(dataset: EncodedDataset) -> dict[str, list[Any]]:
+    """The distinct literals of the store with a datatype other than xsd:string, by stored
+    datatype (what sh:datatype checks can find ill-typed)."""
+    found: dict[str, list[Any]] = {}
+    for row in dataset.store.query(
+            "SELECT DISTINCT ?o WHERE { ?s ?p ?o FILTER (isLiteral(?o) && "
+            f"STRSTARTS(STR(DATATYPE(?o)), \"{ENCODED}\")) }}", use_default_graph_as_union=True):
+        found.setdefault(row[0].datatype.value, []).append(row[0])
+    return found
+
+
+def candidates(shapes: Graph, dataset: EncodedDataset, shard: tuple[int, int] = (0, 1),
+               typed: dict[str, list[Any]] | None = None) -> set[Any]:
     """Every focus node of ``dataset`` that may fail a shape (pyoxigraph terms).
 
     ``shard=(k, n)`` screens only every n-th shape from the k-th, so that n processes can
-    share the work; the union over k is the whole answer.
+    share the work; the union over k is the whole answer. ``typed`` is
+    :func:`typed_literals` of the dataset, if already known.
     """
     screen = Screen(shapes, dataset)
+    screen._typed_values = typed
     found: set[Any] = set()
     roots: set[Node] = set()
     for predicate in (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode):
@@ -576,5 +587,6 @@ def _without_sparql(screen: Screen, shape: Node, targets: str) -> tuple[str, boo
             copy.add(triple)
     inner = Screen(copy, screen.dataset)
     inner._typed_values = screen._typed_values
+    inner._ill_typed = screen._ill_typed
     inner._names = screen._names
     return inner.fails(shape, "?this", targets)
