@@ -119,3 +119,16 @@ def test_a_syntax_error_reads_as_on_the_plain_path(tmp_path: Path) -> None:
         scale.validate_screened(paths)
     assert str(screened.value) == str(plain.value)
 
+
+
+def test_a_component_the_screen_does_not_know_falls_back_to_every_target(tmp_path: Path) -> None:
+    # sh:languageIn is not compiled: every target becomes a candidate; pySHACL decides.
+    paths = _project(tmp_path, FIXTURES[:12])
+    (tmp_path / "ontology").unlink()
+    shutil.copytree(ROOT / "ontology", tmp_path / "ontology")
+    with (tmp_path / "ontology" / "shapes.ttl").open("a", encoding="utf-8") as shapes:
+        shapes.write('\nshapes:LabelsInWelsh a sh:PropertyShape ;\n'
+                     '    sh:targetClass org:Organization ; sh:path rdfs:label ;\n'
+                     '    sh:languageIn ( "cy" ) ; sh:message "Welsh only."@en-GB .\n')
+    plain = _same(paths)
+    assert any(r.shape.endswith("LabelsInWelsh") for r in plain.results)

@@ -55,7 +55,7 @@ _IRI_OK = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\\x7f]*")
 _NOT_CONSTRAINTS = {
     RDF.type, RDFS.label, RDFS.comment, SH.message, SH.severity, SH.name, SH.description,
     SH.order, SH.group, SH.defaultValue, SH.targetClass, SH.targetSubjectsOf,
-    SH.targetObjectsOf, SH.targetNode, SH.path, SH.deactivated,
+    SH.targetObjectsOf, SH.targetNode, SH.path, SH.deactivated, SH.prefixes, SH.declare,
 }
 
 
@@ -80,8 +80,12 @@ class EncodedDataset:
         self.files = [Path(f) for f in files]
         self.store = ox.Store()
         seen: set[str] = set()
+        from compact_kg.rdfio import MAX_TRUSTED_BYTES
+
         for index, path in enumerate(self.files):
             try:
+                if path.stat().st_size > MAX_TRUSTED_BYTES:
+                    raise ValueError("too large")
                 quads = self._encode(path, _graph(index), seen)
             except (SyntaxError, OSError, ValueError):
                 from compact_kg.rdfio import read_turtle
@@ -232,6 +236,8 @@ class Screen:
         self._typed_values: dict[str, list[Any]] | None = None
         self._classes: dict[Node, str] = {}
         self._ill_typed: dict[Node, list[Any]] = {}
+        # SHACL-SPARQL constraint components take parameters outside the sh: namespace
+        self._custom_components = any(True for _ in shapes.triples((None, SH.parameter, None)))
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -332,8 +338,9 @@ class Screen:
             if path is None:
                 return _TRUE
         for predicate, value in shapes.predicate_objects(shape):
-            if predicate in _NOT_CONSTRAINTS:
-                continue
+            if predicate in _NOT_CONSTRAINTS or (
+                    not str(predicate).startswith(str(SH)) and not self._custom_components):
+                continue  # an annotation: only sh: parameters (or declared ones) constrain
             if path is None:
                 part = self._on_value(predicate, value, x, domain, shape)
             else:
