@@ -24,6 +24,15 @@ same results, measured in ``docs/benchmarks.md``:
     that on data with planted mistakes. The ``queries/*-violation.rq`` checks run once over
     the whole store.
 
+``validate_screened(paths)``
+    What :func:`compact_kg.validate.validate_dataset` runs from 50 data files on. An
+    Oxigraph store of everything (literals kept as written) is asked, by SPARQL compiled
+    from the shapes (:mod:`compact_kg.screen`), which focus nodes may fail a shape; pySHACL
+    then validates only the files describing those nodes, as a chunk of
+    ``validate_parallel``. Nodes that pass the screen have no results on the plain path
+    either, so the report is the same; ``tests/test_validate_screened.py`` checks that on
+    every shape fixture. The two halves of the shapes and the violation queries use both cores.
+
 ``validate_submission(files, store, paths)``
     :func:`compact_kg.validate.validate_files` reads the whole dataset into rdflib for each
     submission. This takes the context from an already loaded store (for example
@@ -58,7 +67,8 @@ if TYPE_CHECKING:
 
     from compact_kg.validate import ValidationReport, ValidationResult
 
-__all__ = ["DatasetIndex", "QueryWorker", "cached_store", "files_fingerprint", "validate_parallel",
+__all__ = ["DatasetIndex", "QueryWorker", "cached_store", "files_fingerprint",
+           "neighbourhood_suffices", "validate_parallel", "validate_screened",
            "validate_submission"]
 
 _CHUNK = 1 << 20
