@@ -132,3 +132,20 @@ def test_a_component_the_screen_does_not_know_falls_back_to_every_target(tmp_pat
                      '    sh:languageIn ( "cy" ) ; sh:message "Welsh only."@en-GB .\n')
     plain = _same(paths)
     assert any(r.shape.endswith("LabelsInWelsh") for r in plain.results)
+
+
+def test_a_refused_violation_query_reads_as_on_the_plain_path(tmp_path: Path) -> None:
+    from compact_kg.errors import QueryError
+
+    paths = _project(tmp_path, FIXTURES[:3])
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "bad-violation.rq").write_text(
+        "#+ title: A refused check\n#+ description: Must not run.\n"
+        "SELECT ?x WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?x ?p ?o } }\n",
+        encoding="utf-8")
+    with pytest.raises(QueryError) as plain:
+        validate_dataset(paths, plain=True)
+    for processes in (1, 2):  # 2: the queries run in a worker process
+        with pytest.raises(QueryError) as screened:
+            scale.validate_screened(paths, processes=processes)
+        assert str(screened.value) == str(plain.value)
