@@ -512,8 +512,9 @@ class Screen:
         if select is None or (constraint, SH.deactivated, Literal(True)) in shapes:
             return None if select is None else set()
         text = str(select)
-        if any(name in text for name in ("$PATH", "$currentShape", "$shapesGraph", "$value")):
-            return None
+        if any(name in text for name in ("$PATH", "$currentShape", "$shapesGraph", "$value")) \
+                or re.search(r"\b(SERVICE|LOAD)\b", text, re.IGNORECASE):
+            return None  # pySHACL substitutes these; and no network access from here
         prefixes = []
         for declared in shapes.objects(constraint, SH.prefixes):
             for declaration in shapes.objects(declared, SH.declare):
