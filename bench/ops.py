@@ -340,6 +340,10 @@ def op_validate_whole(spec: dict[str, Any]) -> dict[str, Any]:
         _need("compact_kg.validate", "validate_dataset")
         start = time.perf_counter()
         report = scale.validate_parallel(paths, processes=int(spec.get("processes", 2)))
+    elif spec.get("variant") == "plain":  # one pySHACL run over everything (the reference)
+        validate = _need("compact_kg.validate", "validate_dataset")
+        start = time.perf_counter()
+        report = validate.validate_dataset(paths, plain=True)
     else:
         validate = _need("compact_kg.validate", "validate_dataset")
         start = time.perf_counter()

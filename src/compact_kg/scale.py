@@ -24,6 +24,15 @@ same results, measured in ``docs/benchmarks.md``:
     that on data with planted mistakes. The ``queries/*-violation.rq`` checks run once over
     the whole store.
 
+``validate_screened(paths)``
+    What :func:`compact_kg.validate.validate_dataset` runs from 50 data files on. An
+    Oxigraph store of everything (literals kept as written) is asked, by SPARQL compiled
+    from the shapes (:mod:`compact_kg.screen`), which focus nodes may fail a shape; pySHACL
+    then validates only the files describing those nodes, as a chunk of
+    ``validate_parallel``. Nodes that pass the screen have no results on the plain path
+    either, so the report is the same; ``tests/test_validate_screened.py`` checks that on
+    every shape fixture. The two halves of the shapes and the violation queries use both cores.
+
 ``validate_submission(files, store, paths)``
     :func:`compact_kg.validate.validate_files` reads the whole dataset into rdflib for each
     submission. This takes the context from an already loaded store (for example
@@ -58,7 +67,8 @@ if TYPE_CHECKING:
 
     from compact_kg.validate import ValidationReport, ValidationResult
 
-__all__ = ["DatasetIndex", "QueryWorker", "cached_store", "files_fingerprint", "validate_parallel",
+__all__ = ["DatasetIndex", "QueryWorker", "cached_store", "files_fingerprint",
+           "neighbourhood_suffices", "validate_parallel", "validate_screened",
            "validate_submission"]
 
 _CHUNK = 1 << 20
@@ -558,3 +568,151 @@ def _term_to_rdflib(term: Any) -> Any:
         return Literal(term.value, lang=term.language)
     datatype = term.datatype.value
     return Literal(term.value, datatype=None if datatype == str(XSD.string) else datatype)
+
+
+# ---------------------------------------------------------------------------------------
+# Screened validation: Oxigraph finds the candidates, pySHACL checks them
+# ---------------------------------------------------------------------------------------
+
+#: Above this many files to confirm, the confirmation runs in chunks over worker processes.
+_SCREEN_FILES_IN_PROCESS = 400
+
+
+def neighbourhood_suffices(shapes: Graph) -> bool:
+    """Whether the shapes only look along outgoing links from a focus node, so that a file
+    with its ``CONTEXT_HOPS`` neighbourhood is checked exactly as in the whole graph."""
+    from rdflib.namespace import SH
+
+    return not any(True for _ in shapes.triples((None, SH.inversePath, None))) and not any(
+        True for _ in shapes.triples((None, SH.targetObjectsOf, None)))
+
+
+def validate_screened(
+    paths: ProjectPaths | None = None, *, processes: int = 2, shapes: Graph | None = None
+) -> ValidationReport:
+    """Validate the whole dataset as :func:`compact_kg.validate.validate_dataset` does on its
+    plain path, with the same results, by screening first (:mod:`compact_kg.screen`).
+
+    An Oxigraph store of the ontology, vocabularies and data (literals as written) is asked
+    which focus nodes may fail a shape; pySHACL then validates only the files that describe
+    those nodes, each with its neighbourhood, as :func:`validate_parallel` validates a chunk,
+    and the results about those files' subjects are kept. A node that passes the screen has no
+    result on the plain path either. The ``queries/*-violation.rq`` checks run as on the plain
+    path. Many files to confirm are spread over ``processes`` forked workers.
+
+    :raises InputError: a file is not valid Turtle (the same message as the plain path).
+    :raises QueryError: a violation query is malformed or refused.
+    """
+    from compact_kg import validate
+    from compact_kg.screen import EncodedDataset, candidates, typed_literals
+
+    paths = paths or default_paths()
+    model = validate.load_model(paths)
+    shapes = validate.load_shapes(paths) if shapes is None else shapes
+    model_files = paths.model_files()
+    data_files = paths.data_files()
+    queries = validate.violation_query_files(paths)
+    context = multiprocessing.get_context("fork")
+    with contextlib.ExitStack() as stack:
+        violations = None
+        if queries and processes > 1:  # forked before the big load, on the other core
+            pool = stack.enter_context(context.Pool(1))
+            violations = pool.apply_async(_violation_results, (paths, queries))
+        dataset = EncodedDataset([*model_files, *data_files])
+        if processes > 1:
+            typed = typed_literals(dataset)  # once, before the fork: both halves need it
+            _SHARED.update(dataset=dataset, shapes=shapes, typed=typed)
+            try:
+                with context.Pool(1) as pool:
+                    other = pool.apply_async(_screen_shard, (1, 2))
+                    flagged = candidates(shapes, dataset, shard=(0, 2), typed=typed)
+                    flagged |= {pyoxigraph.NamedNode(v) if iri else pyoxigraph.BlankNode(v)
+                                for iri, v in other.get()}
+            finally:
+                _SHARED.clear()
+        else:
+            flagged = candidates(shapes, dataset)
+        query_results = (violations.get() if violations is not None
+                         else _violation_results(paths, queries) if queries else [])
+    first_data = len(model_files)
+    files = DatasetIndex(dataset.files, dataset.store)
+    described: set[int] = set()
+    for term in flagged:
+        described.update(int(q.graph_name.value.rsplit(":", 1)[1])
+                         for q in dataset.store.quads_for_pattern(term, None, None, None))
+    chunk = sorted(i for i in described if i >= first_data)
+    chunks: list[list[int] | None] = [None] if any(i < first_data for i in described) else []
+    report_graph = None
+    results: list[ValidationResult] = []
+    if len(chunk) <= _SCREEN_FILES_IN_PROCESS or processes <= 1:
+        if chunk:
+            own = validate._merge(*map(files.graph, chunk))
+            seeds = set(own.subjects()) | set(own.objects())
+            merged = validate._merge(own, _neighbourhood(files, seeds, validate.CONTEXT_HOPS),
+                                     model)
+            results, report_graph = validate._run_shacl(merged, shapes)
+            subjects = {str(s) for s in own.subjects()}
+            results = [r for r in results if r.focus in subjects]
+    else:
+        chunks += _chunks_of(chunk, processes)
+    if chunks:
+        _SHARED.update(files=files, shapes=shapes, model=model, chunks=chunks)
+        try:
+            if processes <= 1:
+                parts: Iterable[list[ValidationResult]] = map(_run_chunk, range(len(chunks)))
+                extra = _collect(parts, len(chunks), None)
+            else:
+                with multiprocessing.get_context("fork").Pool(processes) as pool:
+                    extra = _collect(pool.imap_unordered(_run_chunk, range(len(chunks))),
+                                     len(chunks), None)
+        finally:
+            _SHARED.clear()
+        if extra:
+            report_graph = None  # results from workers point into no graph here
+            for result in results:
+                result.node = None
+        results = list({_identity(r): r for r in [*results, *extra]}.values())
+    results.extend(query_results)
+    return validate.ValidationReport(results=results,
+                                     summary=_screened_summary(dataset, model, first_data),
+                                     report_graph=report_graph)
+
+
+def _screen_shard(k: int, n: int) -> list[tuple[bool, str]]:
+    """Worker body: screen shard ``k`` of ``n`` of ``_SHARED['dataset']``."""
+    from compact_kg.screen import candidates
+
+    found = candidates(_SHARED["shapes"], _SHARED["dataset"], shard=(k, n),
+                       typed=_SHARED["typed"])
+    return [(isinstance(t, pyoxigraph.NamedNode), t.value) for t in found]
+
+
+def _violation_results(paths: ProjectPaths, queries: list[Path]) -> list[ValidationResult]:
+    """The ``queries/*-violation.rq`` checks as validate_dataset runs them: on a store of the
+    dataset's default graph."""
+    from compact_kg import validate
+
+    plain = load_store(dataset_files(paths))
+    return validate.run_violation_queries(plain, _StoreLabels(plain),  # type: ignore[arg-type]
+                                          queries)
+
+
+def _chunks_of(indexes: list[int], processes: int) -> list[list[int] | None]:
+    per_chunk = max(100, min(5000, -(-len(indexes) // processes)))
+    return [indexes[i:i + per_chunk] for i in range(0, len(indexes), per_chunk)]
+
+
+def _screened_summary(dataset: Any, model: Graph, first_data: int) -> dict[str, int]:
+    """``compact_kg.validate._summarise`` on the data files of an EncodedDataset."""
+    from compact_kg import validate
+    from compact_kg.screen import _graph
+
+    model_graphs = ", ".join(str(_graph(i)) for i in range(first_data)) or "<urn:none>"
+    summary = {}
+    for key, cls, _one, _many in validate._SUMMARY:
+        rows = dataset.store.query(
+            "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?c <http://www.w3.org/2000/01/rdf-schema"
+            f"#subClassOf>* <{cls}> . GRAPH ?file {{ ?s a ?c }} FILTER (?file NOT IN "
+            f"({model_graphs})) }}", use_default_graph_as_union=True)
+        summary[key] = int(next(iter(rows))["n"].value)
+    return summary

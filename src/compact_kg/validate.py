@@ -543,16 +543,33 @@ def run_violation_queries(
 # ---------------------------------------------------------------------------------------
 
 
-def validate_dataset(paths: ProjectPaths | None = None) -> ValidationReport:
+#: From how many data files on ``validate_dataset`` screens first. Below it one pySHACL run is
+#: quicker (the booklet's 21 files: 0.6 s plain, 0.75 s screened; 100 case studies: 2.3 s
+#: plain, 1.3 s screened).
+SCREEN_FROM_FILES = 50
+
+
+def validate_dataset(paths: ProjectPaths | None = None, *, plain: bool = False) -> ValidationReport:
     """Validate the whole dataset: every ``data/**/*.ttl`` with the ontology and vocabularies,
     plus every ``queries/*-violation.rq``.
+
+    By default, from :data:`SCREEN_FROM_FILES` data files on, the dataset is first screened on
+    Oxigraph and pySHACL checks only the files that may hold a problem
+    (:func:`compact_kg.scale.validate_screened`: the same results, a fraction of the time on
+    large datasets). ``plain=True`` runs pySHACL once over one rdflib
+    graph of everything, the reference the screened path is tested against.
 
     :raises InputError: a file is not valid Turtle (the message names ``FILE:LINE:COLUMN``).
     :raises QueryError: a violation query is malformed or refused.
     """
     paths = paths or default_paths()
-    model = load_model(paths)
     shapes = load_shapes(paths)
+    if not plain and len(paths.data_files()) >= SCREEN_FROM_FILES:
+        from compact_kg import scale
+
+        if scale.neighbourhood_suffices(shapes):
+            return scale.validate_screened(paths, shapes=shapes)
+    model = load_model(paths)
     data = read_turtle_files(paths.data_files())
     merged = _merge(data, model)
     results, report_graph = _run_shacl(merged, shapes)
