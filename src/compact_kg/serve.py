@@ -440,6 +440,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops connections when a few clients connect at
+    # once, and each dropped SYN costs the client a 1 s retransmission.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], site_dir: Path, store: pyoxigraph.Store,
                  timeout: float, verbose: bool, runner: QueryRunner,
