@@ -10,7 +10,10 @@ and blank-node labels.
 
 Formats (:func:`format_result`): ``table`` (aligned plain text for people, IRIs under the
 standard prefixes shortened to prefixed names such as ``area:surrey``), ``csv`` and ``tsv``
-(SPARQL 1.1 CSV/TSV results) and ``json`` (SPARQL 1.1 JSON results).
+(SPARQL 1.1 CSV/TSV results) and ``json`` (SPARQL 1.1 JSON results). CSV and JSON of a
+SELECT result from the embedded store are written by pyoxigraph's own serialiser, without
+converting a single term; the table and TSV (which spells every term out in full) are
+written here.
 """
 
 from __future__ import annotations
@@ -243,6 +246,17 @@ def format_result(result: QueryResult, fmt: str = "table") -> str:
     formatters = {"table": _table, "csv": _csv, "tsv": _tsv, "json": _json}
     if fmt not in formatters:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt in ("csv", "json") and result.kind == "select" and result._payload is not None \
+            and result._payload[0] != "csv":
+        # The same SPARQL CSV/JSON results, written by pyoxigraph without rdflib terms.
+        import pyoxigraph
+
+        source, data = result._payload
+        solutions = pyoxigraph.parse_query_results(
+            data, format=getattr(pyoxigraph.QueryResultsFormat, _RESULTS_FORMATS[source]))
+        target = getattr(pyoxigraph.QueryResultsFormat, _RESULTS_FORMATS[fmt])
+        text = solutions.serialize(format=target).decode("utf-8")
+        return text if fmt == "csv" else text + "\n"
     return formatters[fmt](result)
 
 
