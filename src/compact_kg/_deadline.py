@@ -23,6 +23,7 @@ import os
 import resource
 import select
 import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -193,7 +194,17 @@ def _describe(status: int) -> str:
 # short-lived server thread would otherwise die with that thread.
 
 _FORKER: Any = None
-_FORKER_LOCK = __import__("threading").Lock()
+_FORKER_LOCK = threading.Lock()
+
+
+def _forget_forker() -> None:  # pragma: no cover - runs in forked children
+    """A forked child has no forker thread (only the forking thread survives a fork)."""
+    global _FORKER, _FORKER_LOCK
+    _FORKER = None
+    _FORKER_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_forker)
 
 
 def _fork_on_forker(body: Callable[[], None]) -> int:
@@ -230,13 +241,14 @@ class Worker:
         self._memory_limit = memory_limit
         self._pid = 0
         self._conn: Any = None
-
-    @property
-    def alive(self) -> bool:
-        return self._pid != 0
+        self._owner = os.getpid()
 
     def start(self) -> None:
         """Fork the child now (it is forked on first use otherwise)."""
+        if self._owner != os.getpid():
+            # This process is a fork of the worker's owner: the child and the pipe belong
+            # to the owner. Leave them alone and fork a worker of our own.
+            self._pid, self._conn, self._owner = 0, None, os.getpid()
         if self._pid:
             return
         from multiprocessing import Pipe

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import threading
 from collections.abc import Mapping
@@ -667,6 +668,16 @@ class QueryRunner:
 _RUNNERS: dict[int, tuple[pyoxigraph.Store, QueryRunner]] = {}
 _RUNNERS_LOCK = threading.Lock()
 _RUNNERS_MAX = 4
+
+
+def _forget_runners() -> None:  # pragma: no cover - runs in forked children
+    """A forked child must not use its parent's workers (their pipes are the parent's)."""
+    global _RUNNERS_LOCK
+    _RUNNERS_LOCK = threading.Lock()
+    _RUNNERS.clear()
+
+
+os.register_at_fork(after_in_child=_forget_runners)
 
 
 def runner_for(store: pyoxigraph.Store) -> QueryRunner:
