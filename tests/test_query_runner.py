@@ -185,3 +185,30 @@ def test_run_embedded_keeps_one_runner_per_store(store):
     other = pyoxigraph.Store()
     assert queries.runner_for(other) is not queries.runner_for(store)
     assert run_embedded("ASK { ?s ?p ?o }", other).boolean is False
+
+
+def test_a_forked_child_runs_queries_with_workers_of_its_own(store):
+    import os
+    import select
+
+    expected = run_embedded(NAME_QUERY, store, {"name": "label 3"})  # the parent's runner
+    parents = id(queries.runner_for(store))
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            own = id(queries.runner_for(store)) != parents
+            same = run_embedded(NAME_QUERY, store, {"name": "label 3"}) == expected
+            fresh = run_embedded("ASK { ?s ?p ?o }", pyoxigraph.Store()).boolean is False
+            os.write(write_end, b"same" if own and same and fresh else b"different")
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        ready, _, _ = select.select([read_end], [], [], 60)
+        answer = os.read(read_end, 100) if ready else b"timed out"
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+    assert answer == b"same"
+    assert run_embedded(NAME_QUERY, store, {"name": "label 3"}) == expected  # parent's still fine
