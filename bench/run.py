@@ -214,7 +214,10 @@ def bench_queries(size: int, data: Path, repeat: int, timeout: float) -> list[di
                 "in_process_median": q["ours_in_process"], "peak_mb": result["peak_mb"]}
         base = {"available": True, "median": q["baseline"], "runs": q["baseline_runs"],
                 "peak_mb": result["peak_mb"]}
-        detail = {"rows": q["rows"], "ours_rows": q["ours_rows"], "params": q["params"]}
+        detail = {"rows": q["rows"], "ours_rows": q["ours_rows"], "params": q["params"],
+                  "terms_ratio": (q["ours_terms"] / q["baseline"]
+                                  if q.get("ours_terms") and q["baseline"] else None),
+                  "first_seconds": q.get("ours_first")}
         rows.append({"op": "query", "size": size, "name": name, "ours": ours,
                      "baseline": base, "ratio": _ratio(ours, base),
                      "in_process_ratio": (q["ours_in_process"] / q["baseline"]

@@ -232,3 +232,24 @@ def test_serve_cli_help_mentions_timeout() -> None:
     result = CliRunner().invoke(cli, ["serve", "--help"])
     assert result.exit_code == 0 and "--timeout" in result.output
     assert Path(__file__).is_file()
+
+
+def test_query_responses_carry_an_etag_and_no_cache_answers_afresh(
+        server: RunningServer) -> None:
+    url = server.url + "sparql?" + urllib.parse.urlencode({"query": AREA_QUERY})
+
+    def get(headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        request = urllib.request.Request(url, headers={"Accept": "text/csv", **headers})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+    status, headers, body = get({})
+    assert status == 200 and headers["ETag"].startswith('"')
+    fresh_status, fresh_headers, fresh_body = get({"Cache-Control": "no-cache"})
+    assert (fresh_status, fresh_headers["ETag"], fresh_body) == (200, headers["ETag"], body)
+    assert get({"If-None-Match": headers["ETag"]})[0] == 304
+    assert get({"If-None-Match": '"other"'})[0] == 200
+    assert len(list(csv.reader(io.StringIO(body.decode())))) == 4

@@ -13,16 +13,22 @@ from text, checked against the declared type and bound as RDF terms in a ``VALUE
 opening the WHERE clause, on the embedded store and remote endpoints alike. The rewrite is
 proved safe by parsing it again: it must equal the original parse tree plus exactly that
 block holding exactly those terms (:func:`bind_text`), so no value can change the query.
+The proof is made once per query text and parameter names; as every value is written as
+exactly one SPARQL token, it holds for any values.
 
 Queries are checked on their parse tree (rdflib's SPARQL parser) before they run: updates,
-``SERVICE``, ``FROM`` and ``FROM NAMED`` are refused. On the embedded store a query runs in
-a forked worker that is killed at its deadline (:mod:`compact_kg._deadline`).
+``SERVICE``, ``FROM`` and ``FROM NAMED`` are refused; each text is checked once per
+process. On the embedded store a query runs in a persistent forked worker that is killed
+at its deadline (:class:`QueryRunner`, :mod:`compact_kg._deadline`); results come back as
+pyoxigraph serialised them and become rdflib terms only when read (:class:`QueryResult`).
 Queries whose name ends in ``-violation`` are curator checks: they must return no rows.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import re
 import threading
 from collections.abc import Mapping
@@ -39,7 +45,7 @@ from rdflib.namespace import XSD
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from compact_kg._deadline import ChildFailed, DeadlinePassed, run_with_deadline
+from compact_kg._deadline import DEFAULT_MEMORY_LIMIT, ChildFailed, DeadlinePassed, WorkerPool
 from compact_kg.errors import ParameterError, QueryError, QueryTimeoutError
 from compact_kg.results import FORMATS, QueryResult, RawTerm, format_result, term_from_raw
 
@@ -49,9 +55,11 @@ __all__ = [
     "PARAMETER_TYPES",
     "Parameter",
     "QueryResult",
+    "QueryRunner",
     "SavedQuery",
     "bind_parameters",
     "bind_text",
+    "close_runners",
     "find_query",
     "format_result",
     "load_catalogue",
@@ -61,6 +69,7 @@ __all__ = [
     "run_embedded",
     "run_query",
     "run_remote",
+    "runner_for",
 ]
 
 DEFAULT_TIMEOUT = 30.0
@@ -92,6 +101,13 @@ _FORMS = {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "constru
           "DescribeQuery": "describe"}
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
             "\b": "\\b", "\f": "\\f"}
+# One SPARQL term token: IRIREF, or STRING_LITERAL2 with LANGTAG or '^^' IRIREF (SPARQL 1.1
+# grammar, productions 139, 145, 149, 159). A bound value must be exactly one of these.
+_IRIREF = r'<[^<>"{}|^`\\\x00-\x20]*>'
+_ONE_TOKEN = re.compile(
+    rf'{_IRIREF}|"(?:[^"\\\n\r]|\\[tbnrf"\'\\])*"'
+    rf"(?:@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*|\^\^{_IRIREF})?"
+)
 _OX_ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 
 
@@ -188,7 +204,18 @@ def load_query(path: Path, *, require_header: bool = False) -> SavedQuery:
 def parse_query_text(
     text: str, *, name: str = "query", path: Path | None = None, require_header: bool = False
 ) -> SavedQuery:
-    """Check a query's header and body and return it as a :class:`SavedQuery`."""
+    """Check a query's header and body and return it as a :class:`SavedQuery`.
+
+    The checks are made once per process for each text (and name, path, header rule): the
+    checked query is remembered, so serving or re-running a query does not parse it again.
+    """
+    return _parse_query_text_cached(text, name, path, require_header)
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_query_text_cached(
+    text: str, name: str, path: Path | None, require_header: bool
+) -> SavedQuery:
     source = str(path) if path is not None else name
     header = _parse_header(text, source)
     if require_header:
@@ -544,40 +571,134 @@ def run_embedded(
 ) -> QueryResult:
     """Run ``query`` on the in-memory ``store`` and return its complete result.
 
-    The query runs in a forked worker killed after ``timeout`` seconds
-    (QueryTimeoutError); ``timeout=None`` runs it in this process with no limit.
+    The query runs in the store's :class:`QueryRunner` (a persistent forked worker, killed
+    after ``timeout`` seconds: QueryTimeoutError); ``timeout=None`` runs it in this process
+    with no limit.
     """
-    saved = _coerce(query)
-    text = bind_text(saved, bind_parameters(saved, params))
-
-    def evaluate() -> tuple[Any, ...]:
-        return _evaluate(store, text)
-
-    try:
-        raw = evaluate() if timeout is None else run_with_deadline(evaluate, timeout)
-    except DeadlinePassed:
-        raise QueryTimeoutError(
-            f"query {saved.name!r} ran past its {timeout:g} s limit and was stopped; "
-            "narrow it or raise --timeout"
-        ) from None
-    except ChildFailed as error:
-        raise _child_error(saved, error) from None
-    except SyntaxError as error:
-        raise _oxigraph_syntax_error(str(error), saved.source) from None
-    return _result_from_raw(raw)
+    if timeout is None:
+        saved = _coerce(query)
+        text = bind_text(saved, bind_parameters(saved, params))
+        try:
+            kind, data = _evaluate(store, text, "tsv")
+        except SyntaxError as error:
+            raise _oxigraph_syntax_error(str(error), saved.source) from None
+        return QueryResult.from_serialized(kind, _transfer_format(kind, "tsv"), data)
+    return runner_for(store).run(query, params, timeout)
 
 
-def _evaluate(store: pyoxigraph.Store, text: str) -> tuple[Any, ...]:
-    """Run the query and encode its whole result as marshal-able plain data."""
+_GRAPH_FORMATS = {"nt": "N_TRIPLES", "turtle": "TURTLE", "xml": "RDF_XML"}
+_SOLUTION_FORMATS = {"tsv": "TSV", "json": "JSON", "xml": "XML", "csv": "CSV"}
+
+
+def _transfer_format(kind: str, fmt: str) -> str:
+    return "nt" if kind == "graph" and fmt not in _GRAPH_FORMATS else fmt
+
+
+def _evaluate(store: pyoxigraph.Store, text: str, fmt: str = "tsv",
+              graph_fmt: str = "nt") -> tuple[str, bytes]:
+    """Run the query; its kind and its whole result serialised by pyoxigraph.
+
+    ``fmt`` (``tsv``, ``json``, ``xml``, ``csv``) is used for SELECT and ASK results,
+    ``graph_fmt`` (``nt``, ``turtle``, ``xml``) for CONSTRUCT and DESCRIBE.
+    """
     answer = store.query(text)
-    if isinstance(answer, pyoxigraph.QueryBoolean):
-        return ("ask", bool(answer))
     if isinstance(answer, pyoxigraph.QueryTriples):
-        rows = [(_raw(t.subject), _raw(t.predicate), _raw(t.object)) for t in answer]
-        return ("graph", ["subject", "predicate", "object"], rows)
-    variables = answer.variables
-    rows = [tuple(_raw(solution[v]) for v in variables) for solution in answer]
-    return ("select", [v.value for v in variables], rows)
+        rdf_format = getattr(pyoxigraph.RdfFormat, _GRAPH_FORMATS[graph_fmt])
+        return "graph", answer.serialize(format=rdf_format)
+    results_format = getattr(pyoxigraph.QueryResultsFormat, _SOLUTION_FORMATS[fmt])
+    kind = "ask" if isinstance(answer, pyoxigraph.QueryBoolean) else "select"
+    return kind, answer.serialize(format=results_format)
+
+
+class QueryRunner:
+    """Runs queries on one in-memory store in persistent forked workers, with a deadline.
+
+    ``workers`` children are forked from this process (lazily, or all at once by
+    :meth:`start`) and share the loaded store copy-on-write; each answers queries over a
+    pipe with the store's own serialised results, so nothing is converted that nobody
+    reads. A query past its deadline gets its worker killed and reaped at once, and the
+    next query forks a fresh one. Call :meth:`start` before starting threads that use the
+    store: a fork copies locks that other threads hold.
+    """
+
+    def __init__(self, store: pyoxigraph.Store, *, workers: int = 1,
+                 memory_limit: int | None = DEFAULT_MEMORY_LIMIT) -> None:
+        self.store = store
+
+        def handle(request: tuple[str, str, str]) -> tuple[str, bytes]:
+            return _evaluate(store, *request)
+
+        self._pool = WorkerPool(handle, workers, memory_limit)
+
+    def start(self) -> QueryRunner:
+        """Fork the workers now; returns the runner."""
+        self._pool.start()
+        return self
+
+    def run(self, query: SavedQuery | str, params: Mapping[str, object] | None = None,
+            timeout: float = DEFAULT_TIMEOUT, *, fmt: str = "tsv",
+            graph_fmt: str = "nt") -> QueryResult:
+        """Run ``query`` with ``params``; the result, serialised in ``fmt`` (SELECT, ASK) or
+        ``graph_fmt`` (CONSTRUCT, DESCRIBE) and read lazily (:class:`QueryResult`)."""
+        saved = _coerce(query)
+        text = bind_text(saved, bind_parameters(saved, params))
+        try:
+            kind, data = self._pool.call((text, fmt, graph_fmt), timeout)
+        except DeadlinePassed:
+            raise QueryTimeoutError(
+                f"query {saved.name!r} ran past its {timeout:g} s limit and was stopped; "
+                "narrow it or raise --timeout"
+            ) from None
+        except ChildFailed as error:
+            raise _child_error(saved, error) from None
+        return QueryResult.from_serialized(kind, graph_fmt if kind == "graph" else fmt, data)
+
+    def close(self) -> None:
+        """Stop the workers."""
+        self._pool.close()
+
+    def __enter__(self) -> QueryRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# One runner per store, for run_embedded; the few most recent stores keep theirs.
+_RUNNERS: dict[int, tuple[pyoxigraph.Store, QueryRunner]] = {}
+_RUNNERS_LOCK = threading.Lock()
+_RUNNERS_MAX = 4
+
+
+def _forget_runners() -> None:  # pragma: no cover - runs in forked children
+    """A forked child must not use its parent's workers (their pipes are the parent's)."""
+    global _RUNNERS_LOCK
+    _RUNNERS_LOCK = threading.Lock()
+    _RUNNERS.clear()
+
+
+os.register_at_fork(after_in_child=_forget_runners)
+
+
+def runner_for(store: pyoxigraph.Store) -> QueryRunner:
+    """The :class:`QueryRunner` that :func:`run_embedded` uses for ``store`` (made on first
+    use; the runners of the least recently used stores beyond a few are stopped)."""
+    with _RUNNERS_LOCK:
+        entry = _RUNNERS.pop(id(store), None)
+        if entry is None or entry[0] is not store:
+            entry = (store, QueryRunner(store))
+        _RUNNERS[id(store)] = entry
+        while len(_RUNNERS) > _RUNNERS_MAX:
+            _RUNNERS.pop(next(iter(_RUNNERS)))[1].close()
+        return entry[1]
+
+
+def close_runners() -> None:
+    """Stop every worker that :func:`run_embedded` started."""
+    with _RUNNERS_LOCK:
+        for _, runner in _RUNNERS.values():
+            runner.close()
+        _RUNNERS.clear()
 
 
 def _raw(term: Any) -> RawTerm:
@@ -654,17 +775,37 @@ def bind_text(query: SavedQuery, terms: Mapping[str, Term]) -> str:
                 "read it differently (some expand it before parsing); leave out the backslash"
             )
     names = sorted(terms)
-    block = (
-        f" VALUES ({' '.join(f'?_{n}' for n in names)}) "
-        f"{{ ({' '.join(_sparql_term(terms[n]) for n in names)}) }} "
-    )
+    tokens = [_sparql_term(terms[n]) for n in names]
+    block = f" VALUES ({' '.join(f'?_{n}' for n in names)}) {{ ({' '.join(tokens)}) }} "
+    key = (query.text, tuple(names))
+    index = _PLACEMENTS.get(key)
+    if index is None:
+        index = _prove_placement(query, names, block, [terms[n] for n in names])
+        with _PLACEMENTS_LOCK:
+            if len(_PLACEMENTS) >= _PLACEMENTS_MAX:
+                _PLACEMENTS.clear()
+            _PLACEMENTS[key] = index
+    return query.text[: index + 1] + block + query.text[index + 1 :]
+
+
+# Where the VALUES block goes, per (query text, parameter names): proved once with rdflib's
+# parser, then reused for any values. That is sound because every value is written as exactly
+# one SPARQL token (an IRIREF or a short string with an optional datatype IRI), checked by
+# _sparql_term against the grammar, so values cannot change how the text around them parses.
+_PLACEMENTS: dict[tuple[str, tuple[str, ...]], int] = {}
+_PLACEMENTS_LOCK = threading.Lock()
+_PLACEMENTS_MAX = 4096
+
+
+def _prove_placement(query: SavedQuery, names: list[str], block: str,
+                     expected: list[Term]) -> int:
+    """The index of the ``{`` after which ``block`` binds exactly these values, or QueryError."""
     original = _canonical(_tree_of(query))
-    expected = [terms[n] for n in names]
     for index, char in enumerate(query.text):
         if char == "{":
             candidate = query.text[: index + 1] + block + query.text[index + 1 :]
             if _is_same_query_plus_values(candidate, original, names, expected):
-                return candidate
+                return index
     raise QueryError(
         f"{query.source}: cannot bind the parameters safely: no VALUES block opening the "
         "WHERE clause parses back to this query with exactly these values "
@@ -728,15 +869,21 @@ def _canonical(node: Any) -> Any:
 
 
 def _sparql_term(term: Term) -> str:
-    """``term`` in SPARQL syntax; literals always as short strings with escapes."""
+    """``term`` in SPARQL syntax, as one token of the grammar (checked, ValueError if not):
+    an IRIREF, or a short string with escapes and an optional language tag or datatype IRI."""
     if isinstance(term, URIRef):
-        return f"<{_parse_iri(str(term))}>"
-    escaped = "".join(_ESCAPES.get(char, char) for char in str(term))
-    if term.language:
-        return f'"{escaped}"@{term.language}'
-    if term.datatype is not None:
-        return f'"{escaped}"^^<{_parse_iri(str(term.datatype))}>'
-    return f'"{escaped}"'
+        token = f"<{_parse_iri(str(term))}>"
+    else:
+        escaped = "".join(_ESCAPES.get(char, char) for char in str(term))
+        if term.language:
+            token = f'"{escaped}"@{term.language}'
+        elif term.datatype is not None:
+            token = f'"{escaped}"^^<{_parse_iri(str(term.datatype))}>'
+        else:
+            token = f'"{escaped}"'
+    if not _ONE_TOKEN.fullmatch(token):
+        raise ParameterError(f"a value is not a single SPARQL term: {token!r}")
+    return token
 
 
 # --- either ---------------------------------------------------------------------------------------

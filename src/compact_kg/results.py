@@ -10,7 +10,10 @@ and blank-node labels.
 
 Formats (:func:`format_result`): ``table`` (aligned plain text for people, IRIs under the
 standard prefixes shortened to prefixed names such as ``area:surrey``), ``csv`` and ``tsv``
-(SPARQL 1.1 CSV/TSV results) and ``json`` (SPARQL 1.1 JSON results).
+(SPARQL 1.1 CSV/TSV results) and ``json`` (SPARQL 1.1 JSON results). CSV and JSON of a
+SELECT result from the embedded store are written by pyoxigraph's own serialiser, without
+converting a single term; the table and TSV (which spells every term out in full) are
+written here.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from typing import Any
 from typing import Literal as TypingLiteral
 
 from rdflib import BNode, Literal, URIRef
@@ -34,6 +37,7 @@ __all__ = [
     "RawTerm",
     "Term",
     "format_result",
+    "term_from_oxigraph",
     "term_from_raw",
 ]
 
@@ -54,21 +58,105 @@ _LANG_STRING = str(RDF.langString)
 _BNODE_PLACEHOLDER = BNode("b")
 
 
-@dataclass(frozen=True)
 class QueryResult:
     """The complete result of one query (never truncated).
 
     ``kind`` is ``"select"`` (``variables`` and ``rows``), ``"ask"`` (``boolean``; no rows)
     or ``"graph"`` for CONSTRUCT/DESCRIBE (rows of ``subject``, ``predicate``, ``object``).
+
+    A result from the embedded store holds the store's own serialised answer
+    (:meth:`from_serialized`); its rows become rdflib terms only when :attr:`rows` is first
+    read, and :meth:`serialized` hands the bytes on unchanged. ``len()`` counts rows
+    without converting them.
     """
 
-    variables: list[str]
-    rows: list[tuple[Term | None, ...]] = field(default_factory=list)
-    kind: ResultKind = "select"
-    boolean: bool | None = None
+    __slots__ = ("_boolean", "_count", "_payload", "_rows", "_variables", "kind")
+
+    def __init__(self, variables: list[str], rows: list[tuple[Term | None, ...]] | None = None,
+                 kind: ResultKind = "select", boolean: bool | None = None) -> None:
+        self._variables: list[str] | None = list(variables)
+        self._rows: list[tuple[Term | None, ...]] | None = list(rows or [])
+        self.kind: ResultKind = kind
+        self._boolean = boolean
+        self._payload: tuple[str, bytes] | None = None
+        self._count: int | None = None
+
+    @classmethod
+    def from_serialized(cls, kind: ResultKind, fmt: str, data: bytes) -> QueryResult:
+        """A result held as pyoxigraph serialised it: ``fmt`` is ``tsv``, ``json`` or ``xml``
+        for SELECT and ASK (``csv`` too, but its rows cannot be read back) and ``nt`` for
+        CONSTRUCT and DESCRIBE."""
+        result = cls.__new__(cls)
+        result.kind = kind
+        result._payload = (fmt, data)
+        result._variables = [] if kind == "ask" else None
+        result._rows = [] if kind == "ask" else None
+        result._boolean = None
+        result._count = None
+        if kind == "ask":
+            result._boolean = _parse_answer(fmt, data)
+        elif kind == "graph":
+            result._variables = ["subject", "predicate", "object"]
+            if fmt == "nt":
+                result._count = data.count(b"\n")
+        elif fmt == "tsv":  # one line per row (newlines in values are escaped), after a header
+            header, _, _ = data.partition(b"\n")
+            result._variables = [name[1:] for name in header.decode("utf-8").split("\t")
+                                 if name]
+            result._count = data.count(b"\n") - 1
+        return result
+
+    @property
+    def variables(self) -> list[str]:
+        if self._variables is None:
+            self._load()
+        return self._variables  # type: ignore[return-value]
+
+    @property
+    def rows(self) -> list[tuple[Term | None, ...]]:
+        if self._rows is None:
+            self._load()
+        return self._rows  # type: ignore[return-value]
+
+    @property
+    def boolean(self) -> bool | None:
+        return self._boolean
+
+    def oxigraph_rows(self) -> list[tuple[Any, ...]]:
+        """The rows as pyoxigraph terms (``None`` when unbound), without rdflib."""
+        if self._payload is None:
+            raise ValueError("this result was not produced by pyoxigraph")
+        return _oxigraph_rows(self.kind, *self._payload)[1]
+
+    def serialized(self, fmt: str) -> bytes | None:
+        """The store's serialised answer when it is in ``fmt``, else None."""
+        if self._payload is not None and self._payload[0] == fmt:
+            return self._payload[1]
+        return None
+
+    def _load(self) -> None:
+        assert self._payload is not None
+        variables, rows = _oxigraph_rows(self.kind, *self._payload)
+        self._variables = variables
+        self._rows = [tuple(term_from_oxigraph(term) for term in row) for row in rows]
+        self._count = len(self._rows)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        if self._count is None:
+            self._count = len(self.rows)
+        return self._count
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, QueryResult):
+            return NotImplemented
+        return (self.kind, self.variables, self.rows, self.boolean) == \
+            (other.kind, other.variables, other.rows, other.boolean)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"QueryResult(kind={self.kind!r}, variables={self.variables!r}, "
+                f"rows={len(self)}, boolean={self.boolean!r})")
 
     def multiset(self) -> Counter[tuple[Term | None, ...]]:
         """The rows as a multiset, every blank node replaced by one placeholder.
@@ -87,6 +175,53 @@ class QueryResult:
             {name: term for name, term in zip(self.variables, row, strict=True) if term is not None}
             for row in self.rows
         ]
+
+
+_RESULTS_FORMATS = {"tsv": "TSV", "json": "JSON", "xml": "XML", "csv": "CSV"}
+
+
+def _parse_answer(fmt: str, data: bytes) -> bool:
+    import pyoxigraph
+
+    answer = pyoxigraph.parse_query_results(
+        data, format=getattr(pyoxigraph.QueryResultsFormat, _RESULTS_FORMATS[fmt]))
+    return bool(answer)
+
+
+def _oxigraph_rows(kind: str, fmt: str, data: bytes) -> tuple[list[str], list[tuple[Any, ...]]]:
+    import pyoxigraph
+
+    if kind == "graph":
+        rdf_format = {"nt": pyoxigraph.RdfFormat.N_TRIPLES, "turtle": pyoxigraph.RdfFormat.TURTLE,
+                      "xml": pyoxigraph.RdfFormat.RDF_XML}[fmt]
+        triples = pyoxigraph.parse(data, format=rdf_format)
+        return (["subject", "predicate", "object"],
+                [(t.subject, t.predicate, t.object) for t in triples])
+    if fmt == "csv":
+        raise ValueError("CSV results cannot be read back as RDF terms")
+    solutions = pyoxigraph.parse_query_results(
+        data, format=getattr(pyoxigraph.QueryResultsFormat, _RESULTS_FORMATS[fmt]))
+    return [v.value for v in solutions.variables], [tuple(s) for s in solutions]
+
+
+def term_from_oxigraph(term: Any) -> Term | None:
+    """The rdflib term for a pyoxigraph term (lexical forms kept; xsd:string folded)."""
+    if term is None:
+        return None
+    kind = type(term).__name__
+    if kind == "NamedNode":
+        return URIRef(term.value)
+    if kind == "BlankNode":
+        return BNode(term.value)
+    if kind != "Literal":
+        raise TypeError(f"triple terms are not supported in results ({term})")
+    language = term.language
+    if language:
+        return Literal(term.value, lang=language, normalize=False)
+    datatype = term.datatype.value
+    if datatype == _XSD_STRING:
+        return Literal(term.value, normalize=False)
+    return Literal(term.value, datatype=URIRef(datatype), normalize=False)
 
 
 def term_from_raw(raw: RawTerm) -> Term | None:
@@ -111,6 +246,17 @@ def format_result(result: QueryResult, fmt: str = "table") -> str:
     formatters = {"table": _table, "csv": _csv, "tsv": _tsv, "json": _json}
     if fmt not in formatters:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt in ("csv", "json") and result.kind == "select" and result._payload is not None \
+            and result._payload[0] != "csv":
+        # The same SPARQL CSV/JSON results, written by pyoxigraph without rdflib terms.
+        import pyoxigraph
+
+        source, data = result._payload
+        solutions = pyoxigraph.parse_query_results(
+            data, format=getattr(pyoxigraph.QueryResultsFormat, _RESULTS_FORMATS[source]))
+        target = getattr(pyoxigraph.QueryResultsFormat, _RESULTS_FORMATS[fmt])
+        text = solutions.serialize(format=target).decode("utf-8")
+        return text if fmt == "csv" else text + "\n"
     return formatters[fmt](result)
 
 

@@ -39,14 +39,13 @@ same results, measured in ``docs/benchmarks.md``:
     :func:`cached_store`), so one check costs about the same at 10^3 and 10^5 case studies.
 
 ``QueryWorker(store).run(query, params)``
-    :func:`compact_kg.queries.run_query` forks a child per query and proves each parameter
-    binding again with rdflib's parser. This forks one worker up front, keeps it, and
-    remembers bound texts: the same results and deadline, without the fixed cost per query.
+    Kept for compatibility: :func:`compact_kg.queries.run_query` now has the same fast path
+    (one persistent worker per store, parameter placements proved once); this forks its
+    worker up front.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import multiprocessing
 import shutil
@@ -428,125 +427,33 @@ def _to_oxigraph(term: Any) -> Any:
 
 
 class QueryWorker:
-    """Runs saved queries on an in-memory store like :func:`compact_kg.queries.run_query`,
-    with the same results and the same deadline, at a fraction of the fixed cost.
+    """Runs saved queries on an in-memory store like :func:`compact_kg.queries.run_query`.
 
-    ``run_query`` forks a child per query (a few milliseconds, and at 10^5 case studies
-    seconds of copy-on-write as the child touches the store) and re-proves the parameter
-    binding with rdflib's SPARQL parser (about 20 ms). Here one child is forked once, up front,
-    and answers queries over a pipe; a query past its deadline gets the child killed and a
-    fresh one forked; bound texts are remembered per query and parameter values. Fork the
-    worker before starting threads: a fork in a threaded process can copy a lock held by
-    another thread (the store's, for one) and hang the child.
+    Now a thin wrapper: ``run_query`` itself keeps a persistent worker per store and proves
+    each parameter placement once (:class:`compact_kg.queries.QueryRunner`). This forks its
+    own worker up front; fork it before starting threads.
     """
 
     def __init__(self, store: pyoxigraph.Store, *, memory_limit: int | None = None) -> None:
-        self._store = store
-        self._memory_limit = memory_limit
-        self._bound: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
-        self._pid = 0
-        self._conn: Any = None
-        self._start()
+        from compact_kg.queries import QueryRunner
 
-    def _start(self) -> None:
-        import os
-
-        parent, child = multiprocessing.Pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the worker, which never returns
-            parent.close()
-            self._serve(child)
-        child.close()
-        self._pid, self._conn = pid, parent
-
-    def _serve(self, conn: Any) -> None:  # pragma: no cover - runs in the worker
-        import marshal
-        import os
-
-        from compact_kg import _deadline
-        from compact_kg.queries import _evaluate
-
-        code = 0
-        try:
-            _deadline._die_with_parent()
-            if self._memory_limit is not None:
-                _deadline._limit_memory(self._memory_limit)
-            while True:
-                try:
-                    text = conn.recv_bytes().decode("utf-8")
-                except EOFError:
-                    break
-                try:
-                    message = ("ok", _evaluate(self._store, text))
-                except Exception as error:
-                    message = ("error", type(error).__name__, str(error),
-                               _deadline._details(error))
-                conn.send_bytes(marshal.dumps(message))
-        except BaseException:
-            code = 70
-        finally:
-            os._exit(code)
+        self._runner = QueryRunner(store, memory_limit=memory_limit).start()
 
     def bound_text(self, query: Any, params: Any = None) -> str:
-        """``bind_text(query, bind_parameters(query, params))``, computed once per values."""
+        """``bind_text(query, bind_parameters(query, params))``."""
         from compact_kg import queries
 
-        terms = queries.bind_parameters(query, params)
-        key = (query.text, tuple(sorted((name, term.n3()) for name, term in terms.items())))
-        text = self._bound.get(key)
-        if text is None:
-            text = self._bound[key] = queries.bind_text(query, terms)
-        return text
+        return queries.bind_text(query, queries.bind_parameters(query, params))
 
-    def run(self, query: Any, params: Any = None,
-            timeout: float | None = None) -> Any:
+    def run(self, query: Any, params: Any = None, timeout: float | None = None) -> Any:
         """Run ``query`` (a SavedQuery or text) with ``params``; a QueryResult."""
-        import marshal
+        from compact_kg.queries import DEFAULT_TIMEOUT
 
-        from compact_kg import queries
-        from compact_kg._deadline import ChildFailed
-        from compact_kg.errors import QueryTimeoutError
-
-        timeout = queries.DEFAULT_TIMEOUT if timeout is None else timeout
-        saved = queries._coerce(query)
-        text = self.bound_text(saved, params)
-        self._conn.send_bytes(text.encode("utf-8"))
-        if not self._conn.poll(timeout):
-            self._restart()
-            raise QueryTimeoutError(
-                f"query {saved.name!r} ran past its {timeout:g} s limit and was stopped; "
-                "narrow it or raise --timeout")
-        try:
-            message = marshal.loads(self._conn.recv_bytes())  # noqa: S302 - from our own worker
-        except EOFError:
-            self._restart()
-            raise queries._child_error(saved, ChildFailed("", "the query worker died")) \
-                from None
-        if message[0] == "error":
-            raise queries._child_error(saved, ChildFailed(message[1], message[2], message[3]))
-        return queries._result_from_raw(message[1])
-
-    def _restart(self) -> None:
-        self._stop()
-        self._start()
-
-    def _stop(self) -> None:
-        import os
-        import signal
-
-        if self._pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self._pid, 0)
-            self._pid = 0
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        return self._runner.run(query, params, DEFAULT_TIMEOUT if timeout is None else timeout)
 
     def close(self) -> None:
         """Stop the worker."""
-        self._stop()
+        self._runner.close()
 
     def __enter__(self) -> QueryWorker:
         return self

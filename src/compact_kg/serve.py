@@ -11,7 +11,11 @@ temporary folder and serves it with the standard library's ``ThreadingHTTPServer
   SPARQL results in JSON, XML, CSV or TSV (by ``Accept`` or ``format=``), or RDF for
   CONSTRUCT/DESCRIBE. Updates are refused (403), and so are ``SERVICE``, ``FROM`` and
   ``FROM NAMED`` (400). Queries run through the saved-query engine
-  (:mod:`compact_kg.queries`) in a forked worker stopped at its deadline (503).
+  (:mod:`compact_kg.queries`) in persistent forked workers (one per CPU, forked before the
+  server's threads start), a query past its deadline stopped (503); bodies are
+  pyoxigraph's own serialisations. Responses carry an ``ETag`` and are kept in a bounded
+  cache (the dataset does not change while serving); ``Cache-Control: no-cache`` in a
+  request bypasses it.
 * ``/.well-known/void`` is the VoID description; every other path is a file of the site.
 
 Only loopback addresses may be bound: this is a preview and demo server, not a public one.
@@ -19,30 +23,38 @@ Only loopback addresses may be bound: this is a preview and demo server, not a p
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import ipaddress
 import mimetypes
+import os
 import posixpath
 import shutil
 import socket
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pyoxigraph
 
 from compact_kg.errors import InputError, QueryError, QueryTimeoutError
 from compact_kg.paths import ProjectPaths
-from compact_kg.results import QueryResult
 
-__all__ = ["RunningServer", "check_query", "negotiate", "run_sparql", "serve_forever",
-           "start_server"]
+if TYPE_CHECKING:
+    from compact_kg.queries import QueryRunner
+
+__all__ = ["ResultCache", "RunningServer", "check_query", "negotiate", "run_sparql",
+           "serve_forever", "start_server"]
 
 MAX_BODY = 1_000_000
+DEFAULT_CACHE_BYTES = 64 << 20
+"""Bytes of query responses a server keeps by default."""
 
 # Representations of a resource, in the server's order of preference.
 REPRESENTATIONS: dict[str, str] = {
@@ -143,8 +155,14 @@ def check_query(text: str) -> str:
     (``SelectQuery``, ``AskQuery``, ``ConstructQuery`` or ``DescribeQuery``).
 
     Raises :class:`QueryError` with ``status`` 403 for updates and 400 for syntax errors,
-    ``SERVICE``, ``FROM`` and ``FROM NAMED``.
+    ``SERVICE``, ``FROM`` and ``FROM NAMED``. An accepted text is remembered, so it is
+    parsed once per process.
     """
+    return _check_query_cached(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _check_query_cached(text: str) -> str:
     from pyparsing import ParseException
 
     from compact_kg.queries import parse_query_tree, parse_update_tree
@@ -177,68 +195,65 @@ def _refusal(status: int, message: str) -> QueryError:
     return error
 
 
-def _results_xml(result: QueryResult) -> bytes:
-    """SPARQL Query Results XML for a SELECT or ASK result."""
-    from xml.sax.saxutils import escape, quoteattr
-
-    from rdflib import BNode, URIRef
-
-    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
-           "<head>"]
-    out += [f"<variable name={quoteattr(v)}/>" for v in result.variables]
-    out.append("</head>")
-    if result.kind == "ask":
-        out.append(f"<boolean>{'true' if result.boolean else 'false'}</boolean>")
-    else:
-        out.append("<results>")
-        for row in result.rows:
-            out.append("<result>")
-            for name, term in zip(result.variables, row, strict=True):
-                if term is None:
-                    continue
-                if isinstance(term, URIRef):
-                    value = f"<uri>{escape(str(term))}</uri>"
-                elif isinstance(term, BNode):
-                    value = f"<bnode>{escape(str(term))}</bnode>"
-                elif term.language:
-                    value = (f"<literal xml:lang={quoteattr(term.language)}>"
-                             f"{escape(str(term))}</literal>")
-                elif term.datatype is not None:
-                    value = (f"<literal datatype={quoteattr(str(term.datatype))}>"
-                             f"{escape(str(term))}</literal>")
-                else:
-                    value = f"<literal>{escape(str(term))}</literal>"
-                out.append(f"<binding name={quoteattr(name)}>{value}</binding>")
-            out.append("</result>")
-        out.append("</results>")
-    out.append("</sparql>\n")
-    return "\n".join(out).encode("utf-8")
-
-
 def run_sparql(query: str, fmt: str, *, graph_result: bool, store: pyoxigraph.Store,
-               timeout: float) -> bytes:
+               timeout: float, runner: QueryRunner | None = None) -> bytes:
     """Run a read-only query on ``store`` and serialise its result in ``fmt``.
 
     The one place queries run: it goes through the saved-query engine
     (:mod:`compact_kg.queries`), which refuses updates, SERVICE and FROM on the parse tree,
-    binds the defaults of any ``#+ param:`` lines, and runs the query in a forked worker
-    killed at ``timeout`` seconds (QueryTimeoutError).
+    binds the defaults of any ``#+ param:`` lines, and runs the query in a persistent forked
+    worker (``runner``, by default the store's) killed at ``timeout`` seconds
+    (QueryTimeoutError). The body is pyoxigraph's own serialisation of the result.
     """
-    from rdflib import Graph
-
-    from compact_kg.queries import parse_query_text, run_embedded
-    from compact_kg.results import format_result
+    from compact_kg.queries import parse_query_text, runner_for
 
     saved = parse_query_text(query, name="request")
-    result = run_embedded(saved, store, timeout=timeout)
+    runner = runner or runner_for(store)
     if graph_result:
-        graph = Graph()
-        for row in result.rows:
-            graph.add(row)  # type: ignore[arg-type]
-        return graph.serialize(format=fmt).encode("utf-8")
-    if fmt == "xml":
-        return _results_xml(result)
-    return format_result(result, fmt).encode("utf-8")
+        result = runner.run(saved, None, timeout, graph_fmt=fmt)
+    else:
+        result = runner.run(saved, None, timeout, fmt=fmt)
+    body = result.serialized(fmt)
+    if body is None:  # the query's form differs from the one checked (cannot happen)
+        raise QueryError("the query's result does not match its form")
+    return body
+
+
+class ResultCache:
+    """Response bodies of queries by (query text, format), least recently used dropped first.
+
+    The served dataset is read-only while the server runs, so a body stays right until the
+    server stops. At most ``max_bytes`` in all; bodies over an eighth of that are not kept.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple[str, str], tuple[bytes, str]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> tuple[bytes, str] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple[str, str], body: bytes) -> str:
+        """Remember ``body``; returns its ETag."""
+        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        if len(body) > self.max_bytes // 8:
+            return etag
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= len(old[0])
+            self._entries[key] = (body, etag)
+            self._size += len(body)
+            while self._size > self.max_bytes:
+                _, (dropped, _) = self._entries.popitem(last=False)
+                self._size -= len(dropped)
+        return etag
 
 
 # ---------------------------------------------------------------------------------------
@@ -392,28 +407,53 @@ class _Handler(BaseHTTPRequestHandler):
                              + ", ".join(table))
             return
         media_type, fmt = table[name]
-        try:
-            body = run_sparql(queries[0], fmt, graph_result=graph_result,
-                              store=self.server.store, timeout=self.server.timeout)
-        except QueryTimeoutError as error:
-            self._error(503, str(error))
-            return
-        except QueryError as error:
-            self._error(getattr(error, "status", 400), str(error))
-            return
-        self._send(200, body, media_type, {"Vary": "Accept"})
+        cache = self.server.cache
+        key = (queries[0], fmt)
+        fresh = "no-cache" in (self.headers.get("Cache-Control") or "").lower()
+        hit = cache.get(key) if cache is not None and not fresh else None
+        if hit is not None:
+            body, etag = hit
+        else:
+            try:
+                body = run_sparql(queries[0], fmt, graph_result=graph_result,
+                                  store=self.server.store, timeout=self.server.timeout,
+                                  runner=self.server.runner)
+            except QueryTimeoutError as error:
+                self._error(503, str(error))
+                return
+            except QueryError as error:
+                self._error(getattr(error, "status", 400), str(error))
+                return
+            etag = cache.put(key, body) if cache is not None else None
+        headers = {"Vary": "Accept"}
+        if etag is not None:
+            headers.update({"ETag": etag, "Cache-Control": "public, max-age=60"})
+            if etag in (self.headers.get("If-None-Match") or ""):
+                self.send_response(304)
+                for header, value in headers.items():
+                    self.send_header(header, value)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+        self._send(200, body, media_type, headers)
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops connections when a few clients connect at
+    # once, and each dropped SYN costs the client a 1 s retransmission.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], site_dir: Path, store: pyoxigraph.Store,
-                 timeout: float, verbose: bool) -> None:
+                 timeout: float, verbose: bool, runner: QueryRunner,
+                 cache: ResultCache | None) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.site_dir = site_dir
         self.store = store
         self.timeout = timeout
         self.verbose = verbose
+        self.runner = runner
+        self.cache = cache
         super().__init__(address, _Handler)
 
 
@@ -431,6 +471,7 @@ class RunningServer:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
+        self.server.runner.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -447,20 +488,32 @@ def _check_host(host: str) -> None:
 
 def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.0,
                  base_uri: str | None = None, paths: ProjectPaths | None = None,
-                 verbose: bool = False) -> RunningServer:
-    """Build the site into a temporary folder and serve it in a background thread."""
+                 verbose: bool = False, workers: int | None = None,
+                 cache_bytes: int = DEFAULT_CACHE_BYTES) -> RunningServer:
+    """Build the site into a temporary folder and serve it in a background thread.
+
+    Queries run in ``workers`` forked processes (default: one per CPU), forked here before
+    any server thread starts. Up to ``cache_bytes`` of query responses are kept (0: none);
+    a request with ``Cache-Control: no-cache`` is always answered afresh.
+    """
     from compact_kg.publish import publish_site
+    from compact_kg.queries import QueryRunner
 
     _check_host(host)
     workdir = Path(tempfile.mkdtemp(prefix="compact-kg-serve-"))
+    runner = None
     try:
         summary = publish_site(workdir / "site", base_uri=base_uri, paths=paths)
         store = pyoxigraph.Store()
         for dump in summary.dumps:
             if dump.name.endswith(".nt"):
                 store.bulk_load(path=str(dump), format=pyoxigraph.RdfFormat.N_TRIPLES)
-        server = _Server((host, port), summary.out_dir, store, timeout, verbose)
+        runner = QueryRunner(store, workers=workers or os.cpu_count() or 1).start()
+        cache = ResultCache(cache_bytes) if cache_bytes > 0 else None
+        server = _Server((host, port), summary.out_dir, store, timeout, verbose, runner, cache)
     except BaseException:
+        if runner is not None:
+            runner.close()
         shutil.rmtree(workdir, ignore_errors=True)
         raise
     thread = threading.Thread(target=server.serve_forever, name="compact-kg-serve",
@@ -474,11 +527,12 @@ def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.
 
 def serve_forever(*, host: str = "127.0.0.1", port: int = 8000, timeout: float = 10.0,
                   base_uri: str | None = None, paths: ProjectPaths | None = None,
-                  announce: Callable[[str], None] | None = None) -> None:
+                  announce: Callable[[str], None] | None = None, workers: int | None = None,
+                  cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
     """Run the server until interrupted (the ``compact-kg serve`` command); Ctrl-C stops it
     cleanly and returns."""
     running = start_server(host=host, port=port, timeout=timeout, base_uri=base_uri,
-                           paths=paths, verbose=True)
+                           paths=paths, verbose=True, workers=workers, cache_bytes=cache_bytes)
     if announce:
         announce(running.url)
     try:
