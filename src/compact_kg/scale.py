@@ -46,6 +46,7 @@ same results, measured in ``docs/benchmarks.md``:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import shutil
