@@ -99,7 +99,7 @@ def test_generator_layout_and_iris(dataset: gen.GeneratedDataset) -> None:
 def test_generated_data_conforms_to_the_shapes(dataset: gen.GeneratedDataset) -> None:
     validate = pytest.importorskip("compact_kg.validate")
     files = [*ops.model_files(), *dataset.files, gen.write_submission(
-        dataset.root / "submission.ttl", seed=3, areas=AREAS)]
+        dataset.root.parent / "submission.ttl", seed=3, areas=AREAS)]
     graph = read_turtle_files(files)
     paths = default_paths()
     report = validate.validate_graph(graph, shapes=validate.load_shapes(paths))
@@ -172,7 +172,7 @@ def test_submission_validation(dataset: gen.GeneratedDataset) -> None:
     row = run.bench_paired("validate_submission", SIZE, dataset.root, 1, 300,
                            {"submission": str(sub)})
     _assert_measured(row)
-    assert row["detail"]["ours_conforms"] and row["detail"]["baseline_conforms"]
+    assert row["detail"]["ours_conforms"] and row["detail"]["baseline_conforms"], row
 
 
 def test_publish(dataset: gen.GeneratedDataset, tmp_path: Path) -> None:
