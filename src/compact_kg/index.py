@@ -52,23 +52,28 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compact_kg._filescan import Listing, scan
+from compact_kg._filescan import digest as listing_digest
 from compact_kg.errors import InputError
 from compact_kg.paths import ProjectPaths
 
 if TYPE_CHECKING:
     from compact_kg.context import DatasetContext
 
-__all__ = ["CACHE_ENV", "RACY_NS", "dataset_context", "default_cache_dir", "index_location"]
+__all__ = ["CACHE_ENV", "RACY_NS", "dataset_context", "default_cache_dir", "index_location",
+           "prescanning"]
 
 #: The environment variable that moves the cache folder (read by the CLI).
 CACHE_ENV = "COMPACT_KG_CACHE"
 #: Files modified this close (in ns) before the last scan are hashed on every check.
 RACY_NS = 2_000_000_000
 #: Bumped when the layout or the manifest changes: older indexes are rebuilt.
-_FORMAT = 2
+_FORMAT = 3
 _FILES_PER_BATCH = 500
 _CHUNK = 1 << 20
 _DIRTY = (-1, -1, b"")
+#: From how many data files a command lists them in a child interpreter.
+_CHILD_FILES = 4000
 
 Progress = Callable[[int, int], None]
 
@@ -92,41 +97,75 @@ def index_location(cache_dir: Path, data_dir: Path) -> Path:
 # ---------------------------------------------------------------------------------------
 
 
-Listing = list[tuple[str, int, int]]
-
-
 def _scan(data_dir: Path) -> Listing:
-    """``[(path, size, mtime_ns)]`` of the files ``sorted(data_dir.rglob("*.ttl"))`` lists,
-    in the order the folders list them (stable while nothing changes).
+    return scan(str(data_dir))
 
-    The same walk as pathlib's (into real folders, not symlinked ones; unreadable folders
-    skipped), without making a Path per file.
-    """
-    found: Listing = []
-    if not data_dir.is_dir():
-        return found
-    stack = [str(data_dir)]
-    while stack:
-        folder = stack.pop()
-        try:
-            with os.scandir(folder) as entries:
-                listed = list(entries)
-        except PermissionError:
-            continue
-        for entry in listed:
-            if entry.name.endswith(".ttl"):
-                try:
-                    info = entry.stat()
-                except OSError:  # a dangling link: listed, and fails to load as on the plain path
-                    info = None
-                found.append((entry.path, info.st_size, info.st_mtime_ns) if info
-                             else (entry.path, -2, -2))
+
+class _Prescan:
+    """The digest of a folder's listing, computed meanwhile by a child interpreter (on the
+    other core) when the folder had :data:`_CHILD_FILES` files or more at the last scan;
+    else (a child costs more than it saves) here, when asked for."""
+
+    def __init__(self, data_dir: Path, root: Path) -> None:
+        import subprocess
+        import sys
+
+        self._child: Any = None
+        if not sys.executable or _last_count(root) < _CHILD_FILES:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            self._child = subprocess.Popen(
+                [sys.executable, "-I", "-S", str(Path(__file__).with_name("_filescan.py")),
+                 str(data_dir)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def result(self, data_dir: Path) -> bytes:
+        """The digest, from the child, else from a scan made here."""
+        if self._child is not None:
             try:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-            except OSError:
-                continue
-    return found
+                out, _err = self._child.communicate()
+            except BaseException:
+                self.cancel()
+                raise
+            if self._child.returncode == 0 and len(out) == 16:
+                return bytes(out)
+        return listing_digest(_scan(data_dir))
+
+    def cancel(self) -> None:
+        if self._child is not None and self._child.returncode is None:
+            self._child.kill()
+            self._child.wait()
+            self._child.stdout.close()
+
+
+_PRESCANS: dict[str, _Prescan] = {}
+
+
+@contextlib.contextmanager
+def prescanning(data_dir: Path, cache_dir: Path) -> Iterator[None]:
+    """Start listing ``data_dir`` in the background, for the :func:`dataset_context` of it
+    within the block: a command opens this before its imports, which the scan then overlaps.
+    A scan not used by the end of the block is dropped (it would be stale)."""
+    key = str(Path(data_dir).resolve())
+    started = _Prescan(Path(key), index_location(Path(cache_dir), Path(key)))
+    _PRESCANS[key] = started
+    try:
+        yield
+    finally:
+        started.cancel()
+        if _PRESCANS.get(key) is started:
+            del _PRESCANS[key]
+
+
+def _last_count(root: Path) -> int:
+    """How many files the last scan found (0 when unknown): a hint only."""
+    try:
+        with (root / "manifest").open("rb") as handle:
+            header = _read_part(handle)
+        count = marshal.loads(header).get("count", 0) if header else 0  # noqa: S302
+    except (OSError, EOFError, ValueError, TypeError, AttributeError):
+        return 0
+    return count if isinstance(count, int) else 0
 
 
 def _digest(path: str) -> bytes:
@@ -149,32 +188,50 @@ def _pyoxigraph_version() -> str:
 def _read_manifest(root: Path, data_dir: Path, *, full: bool = True) -> dict[str, Any] | None:
     """The manifest, or None when missing, damaged or of another format or folder.
 
-    It is two marshalled objects: a header (with the listing of the last scan, which a
-    command compares with its own in one step) and, read only when ``full``, the entries
-    ``{path: (size, mtime_ns, digest, graph)}``.
+    It is two marshalled objects, each with its own length before it and its checksum after
+    it: a small header (with the digest of the listing of the last scan, which a command
+    compares with the digest of its own scan) and, read only when ``full``, the entries
+    ``{path: (size, mtime_ns, digest, graph)}``. A command that finds nothing changed reads
+    the header only, however many files there are.
     """
-    import io
-
     try:
-        raw = (root / "manifest").read_bytes()
-    except OSError:
+        with (root / "manifest").open("rb") as handle:
+            header = _read_part(handle)
+            if header is None:
+                return None
+            manifest = marshal.loads(header)  # noqa: S302 - our own file, checksummed
+            if not isinstance(manifest, dict):
+                return None
+            if full:
+                entries = _read_part(handle)
+                if entries is None:
+                    return None
+                manifest["files"] = marshal.loads(entries)  # noqa: S302 - ours, checksummed
+    except (OSError, EOFError, ValueError, TypeError):
         return None
-    body, check = raw[:-16], raw[-16:]
-    if len(raw) < 16 or hashlib.blake2b(body, digest_size=16).digest() != check:
-        return None
-    try:
-        stream = io.BytesIO(body)
-        manifest = marshal.load(stream)  # noqa: S302 - our own file, checksummed above
-        if full and isinstance(manifest, dict):
-            manifest["files"] = marshal.load(stream)  # noqa: S302
-    except (EOFError, ValueError, TypeError):
-        return None
-    if (not isinstance(manifest, dict) or manifest.get("format") != _FORMAT
+    if (manifest.get("format") != _FORMAT
             or manifest.get("oxigraph") != _pyoxigraph_version()
             or manifest.get("data_dir") != str(data_dir)
+            or not isinstance(manifest.get("racy"), dict)
             or (full and not isinstance(manifest.get("files"), dict))):
         return None
     return manifest
+
+
+def _read_part(handle: Any) -> bytes | None:
+    """One part of the manifest: its bytes, or None when cut short or damaged."""
+    size = int.from_bytes(handle.read(8), "little")
+    if size > os.fstat(handle.fileno()).st_size:
+        return None
+    body = handle.read(size)
+    check = handle.read(16)
+    if len(body) != size or hashlib.blake2b(body, digest_size=16).digest() != check:
+        return None
+    return body
+
+
+def _part(body: bytes) -> bytes:
+    return len(body).to_bytes(8, "little") + body + hashlib.blake2b(body, digest_size=16).digest()
 
 
 def _write_manifest(root: Path, data_dir: Path, files: dict[str, tuple], scanned_ns: int,
@@ -182,13 +239,14 @@ def _write_manifest(root: Path, data_dir: Path, files: dict[str, tuple], scanned
     """``listing``: the scan the entries match, or None when some are dirty."""
     racy_after = scanned_ns - RACY_NS
     racy = {path: entry[2] for path, entry in files.items() if entry[1] >= racy_after}
-    body = marshal.dumps({"format": _FORMAT, "oxigraph": _pyoxigraph_version(),
-                          "data_dir": str(data_dir), "scanned_ns": scanned_ns,
-                          "listing": listing, "racy": racy}) + marshal.dumps(files)
+    header = {"format": _FORMAT, "oxigraph": _pyoxigraph_version(), "data_dir": str(data_dir),
+              "scanned_ns": scanned_ns, "racy": racy, "count": len(files),
+              "listing": None if listing is None else listing_digest(listing)}
     fd, name = tempfile.mkstemp(prefix=".manifest-", dir=root)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(body + hashlib.blake2b(body, digest_size=16).digest())
+            handle.write(_part(marshal.dumps(header)))
+            handle.write(_part(marshal.dumps(files)))
             handle.flush()
             os.fsync(handle.fileno())
         Path(name).replace(root / "manifest")
@@ -198,9 +256,11 @@ def _write_manifest(root: Path, data_dir: Path, files: dict[str, tuple], scanned
         raise
 
 
-def _unchanged(header: dict[str, Any], listing: Listing) -> bool:
-    """The quick check: the same files with the same stats, and no racy file changed."""
-    return (header.get("listing") == listing
+def _unchanged(header: dict[str, Any], digest: bytes) -> bool:
+    """The quick check: the same files with the same stats (the digest of the listing now is
+    the one recorded), and no racy file changed."""
+    return (header.get("listing") is not None
+            and header["listing"] == digest
             and all(_digest(path) == digest for path, digest in header["racy"].items()))
 
 
@@ -394,18 +454,21 @@ def _prune(cache_dir: Path, keep: Path) -> None:
             os.close(fd)
 
 
-def _fresh_store(root: Path, data_dir: Path, lock: _Lock,
-                 progress: Progress | None) -> tuple[Any, list[str]]:
-    """The up-to-date store, read-only, with the data files' paths; the shared lock held."""
+def _fresh_store(root: Path, data_dir: Path, lock: _Lock, progress: Progress | None,
+                 pending: _Prescan | None = None) -> tuple[Any, Callable[[], list[str]]]:
+    """The up-to-date store, read-only, and a function that lists the data files it holds;
+    the shared lock held. ``pending``: a scan already started (used for the first look)."""
     import pyoxigraph as ox
 
     lock.shared()
     for _attempt in range(3):
         header = _read_manifest(root, data_dir, full=False)
         if header is not None and (root / "store").is_dir():
-            listing = _scan(data_dir)
-            if _unchanged(header, listing):
-                return ox.Store.read_only(str(root / "store")), [p for p, _s, _m in listing]
+            digest = (pending.result(data_dir) if pending is not None
+                      else listing_digest(_scan(data_dir)))
+            if _unchanged(header, digest):
+                return ox.Store.read_only(str(root / "store")), lambda: _listed(root, data_dir)
+        pending = None
         lock.exclusive()  # not atomic: look again once it is held
         manifest = _read_manifest(root, data_dir)
         scanned_ns = time.time_ns()
@@ -423,21 +486,33 @@ def _fresh_store(root: Path, data_dir: Path, lock: _Lock,
     raise OSError("the dataset index keeps changing while it is read")
 
 
+def _listed(root: Path, data_dir: Path) -> list[str]:
+    """The data files of an up-to-date index (its shared lock held): the manifest's."""
+    manifest = _read_manifest(root, data_dir)
+    if manifest is None:
+        return [path for path, _size, _mtime in _scan(data_dir)]
+    return list(manifest["files"])
+
+
 def _cached_context(paths: ProjectPaths, data_dir: Path, cache_dir: Path,
                     progress: Progress | None) -> tuple[DatasetContext, _Lock]:
     from compact_kg.context import DatasetContext, load_model
 
     root = index_location(cache_dir, data_dir)
-    root.mkdir(parents=True, exist_ok=True)
-    if not (root / "data-dir").is_file():
-        (root / "data-dir").write_text(str(data_dir), encoding="utf-8")
-    lock = _Lock(root)
+    pending = _PRESCANS.pop(str(data_dir), None) or _Prescan(data_dir, root)
     try:
-        store, files = _fresh_store(root, data_dir, lock, progress)
-        model = load_model(paths)
-    except BaseException:
-        lock.close()
-        raise
+        model = load_model(paths)  # meanwhile the child lists the data files
+        root.mkdir(parents=True, exist_ok=True)
+        if not (root / "data-dir").is_file():
+            (root / "data-dir").write_text(str(data_dir), encoding="utf-8")
+        lock = _Lock(root)
+        try:
+            store, files = _fresh_store(root, data_dir, lock, progress, pending)
+        except BaseException:
+            lock.close()
+            raise
+    finally:
+        pending.cancel()
     return DatasetContext(model, _Files(files), data_dir, store=store), lock
 
 
@@ -508,19 +583,20 @@ def dataset_context(paths: ProjectPaths, data_dir: Path | None = None, *,
 
 
 class _Files(Sequence[Path]):
-    """The data files as Paths, made only when asked for (10^5 Paths cost a tenth of a second)."""
+    """The data files as Paths, listed only when asked for (10^5 Paths cost a tenth of a
+    second, and the names are not needed to check a submission)."""
 
-    def __init__(self, names: list[str]) -> None:
+    def __init__(self, names: Callable[[], list[str]]) -> None:
         self._names = names
         self._paths: list[Path] | None = None
 
     def _all(self) -> list[Path]:
         if self._paths is None:
-            self._paths = sorted(map(Path, self._names))
+            self._paths = sorted(map(Path, self._names()))
         return self._paths
 
     def __len__(self) -> int:
-        return len(self._names)
+        return len(self._all())
 
     def __getitem__(self, index: Any) -> Any:
         return self._all()[index]
