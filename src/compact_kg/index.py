@@ -68,7 +68,7 @@ CACHE_ENV = "COMPACT_KG_CACHE"
 #: Files modified this close (in ns) before the last scan are hashed on every check.
 RACY_NS = 2_000_000_000
 #: Bumped when the layout or the manifest changes: older indexes are rebuilt.
-_FORMAT = 3
+_FORMAT = 4
 _FILES_PER_BATCH = 500
 _CHUNK = 1 << 20
 _DIRTY = (-1, -1, b"")
@@ -344,6 +344,7 @@ def _build(root: Path, data_dir: Path, progress: Progress | None) -> list[InputE
                     continue
                 digest = hashlib.blake2b(data, digest_size=16).digest()
                 files[path] = (*current[path], digest, graph)
+            batch.extend(_subject_index(batch))
             store.bulk_load(input=batch.dump(format=ox.RdfFormat.N_QUADS),
                             format=ox.RdfFormat.N_QUADS)
             if progress is not None:
@@ -356,13 +357,37 @@ def _build(root: Path, data_dir: Path, progress: Progress | None) -> list[InputE
     return errors
 
 
+def _subject_index(batch: Any) -> list:
+    """The subject index (see :func:`compact_kg.context.subject_index_quads`) of the data
+    graphs of ``batch``."""
+    from compact_kg.context import subject_index_quads
+
+    subjects: dict[str, set[str]] = {}
+    for row in batch.query("SELECT DISTINCT ?g ?s WHERE { GRAPH ?g { ?s ?p ?o } "
+                           "FILTER(isIRI(?s)) }"):
+        subjects.setdefault(row["g"].value, set()).add(row["s"].value)
+    return [quad for graph, names in subjects.items()
+            for quad in subject_index_quads(graph, names)]
+
+
+def _remove_graph(store: Any, graph: str) -> None:
+    """Drop the data graph ``graph`` and its subject index."""
+    import pyoxigraph as ox
+
+    from compact_kg.context import subject_index_graph
+
+    for name in (graph, subject_index_graph(graph)):
+        if store.contains_named_graph(ox.NamedNode(name)):
+            store.remove_graph(ox.NamedNode(name))
+
+
 def _update(root: Path, data_dir: Path, manifest: dict[str, Any], load: list[str],
             dropped: list[str], touched: dict[str, tuple], listing: Listing,
             scanned_ns: int, progress: Progress | None) -> list[InputError]:
     """Reload the changed files' named graphs, drop the deleted ones', record the stats."""
     import pyoxigraph as ox
 
-    from compact_kg.context import data_graph_name, load_data_file
+    from compact_kg.context import data_graph_name, load_data_file, subject_index_quads
 
     current = {path: (size, mtime) for path, size, mtime in listing}
     files: dict[str, tuple] = dict(manifest["files"])
@@ -379,14 +404,11 @@ def _update(root: Path, data_dir: Path, manifest: dict[str, Any], load: list[str
         store = ox.Store(str(root / "store"))
         try:
             for path in dropped:
-                name = ox.NamedNode(files.pop(path)[3])
-                if store.contains_named_graph(name):
-                    store.remove_graph(name)
+                _remove_graph(store, files.pop(path)[3])
             for done, path in enumerate(load, start=1):
                 graph = data_graph_name(Path(path))
                 for old in {files[path][3], graph}:
-                    if store.contains_named_graph(ox.NamedNode(old)):
-                        store.remove_graph(ox.NamedNode(old))
+                    _remove_graph(store, old)
                 data_digest = _digest(path)
                 try:
                     load_data_file(store, Path(path), graph)
@@ -394,6 +416,10 @@ def _update(root: Path, data_dir: Path, manifest: dict[str, Any], load: list[str
                     errors.append(error)
                     files[path] = (*_DIRTY, graph)
                     continue
+                store.extend(subject_index_quads(graph, {
+                    quad.subject.value for quad in store.quads_for_pattern(
+                        None, None, None, ox.NamedNode(graph))
+                    if isinstance(quad.subject, ox.NamedNode)}))
                 files[path] = (*current[path], data_digest, graph)
                 if progress is not None:
                     progress(done, len(load))
