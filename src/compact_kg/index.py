@@ -115,8 +115,7 @@ class _Prescan:
             return
         with contextlib.suppress(OSError, ValueError):
             self._child = subprocess.Popen(
-                [sys.executable, "-I", "-S", str(Path(__file__).with_name("_filescan.py")),
-                 str(data_dir)],
+                [sys.executable, "-I", "-S", _filescan_script(), str(data_dir)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
     def result(self, data_dir: Path) -> bytes:
@@ -139,6 +138,11 @@ class _Prescan:
 
 
 _PRESCANS: dict[str, _Prescan] = {}
+
+
+def _filescan_script() -> str:
+    """The file of :mod:`compact_kg._filescan`, run as a script by the child."""
+    return str(Path(__file__).with_name("_filescan.py"))
 
 
 @contextlib.contextmanager
