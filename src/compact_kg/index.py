@@ -7,12 +7,24 @@ the file's ``file:`` URI) on disk instead, and brings it up to date the way git 
 index up to date:
 
 - a manifest lists ``(path, size, mtime_ns, content hash, graph)`` for every data file;
-- each command lists ``data/**/*.ttl`` and stats the files (about 0.2 s for 10^5 files);
+- each command lists ``data/**/*.ttl`` and stats the files;
   only files whose size or mtime changed are hashed, and only files whose content changed are
   loaded again (their named graph dropped, the file reloaded); added files are loaded, the
   graphs of deleted files dropped;
 - a file modified within :data:`RACY_NS` of the last scan is hashed every time (git's "racily
   clean" rule), so an edit that keeps size and mtime is not missed.
+
+The warm path costs the same at 10^3 and 10^5 case studies. The manifest starts with a small
+header, checksummed on its own, that holds a digest of the last scan's listing (paths, sizes,
+mtimes, in folder order): when the digest of the listing now is the same, nothing changed and
+the entries (30 MB at 10^5) are not read at all. The listing itself (10^5 stats, 0.2-0.3 s of
+CPU) is made by a child interpreter running :mod:`compact_kg._filescan` when the folder had
+:data:`_CHILD_FILES` files or more: the CLI starts it (:func:`prescanning`) before its imports,
+so it runs on the other core while the command imports pySHACL and parses the ontology.
+
+The store also holds a subject index (see :func:`compact_kg.context.subject_index_quads`): the
+"did you mean" of an unknown reference lists the known subjects of its namespace by index
+look-ups instead of a scan of every triple (which took minutes at 10^5).
 
 The store holds only the data files: the ontology, vocabularies and shapes are read afresh by
 each command (they are small), so editing them needs no rebuild.
@@ -24,7 +36,8 @@ Layout, under the cache folder (:func:`default_cache_dir`)::
                        that no longer exist)
         lock           flock: shared while a command reads the store, exclusive while
                        one writes it
-        manifest       the files and their stats, then a checksum of the above
+        manifest       a header (format, listing digest, racy files) and the entries (the
+                       files and their stats), each with its length and its checksum
         store/         the pyoxigraph (RocksDB) store
         build-*/       a first build in progress; renamed to store/ when complete
 
