@@ -221,7 +221,7 @@ def test_the_cli_keeps_the_index_in_the_cache_folder(monkeypatch: pytest.MonkeyP
 def test_the_child_scan_gives_the_digest_of_the_scan_made_here(data_copy: Path,
                                                               tmp_path: Path) -> None:
     from compact_kg import index
-    from compact_kg._filescan import digest, scan
+    from compact_kg._filescan import digest, scan, scan_digest
 
     folder = data_copy.resolve()
     report(VALID, data_copy, tmp_path / "cache")
@@ -230,9 +230,10 @@ def test_the_child_scan_gives_the_digest_of_the_scan_made_here(data_copy: Path,
     assert index._read_manifest(root, folder, full=False)["listing"] == here
     done = subprocess.run([sys.executable, "-I", "-S", index._filescan_script(), str(folder)],
                           capture_output=True, timeout=60, check=True)
-    assert done.stdout == here
+    assert done.stdout == here == scan_digest(str(folder))
     (data_copy / "reference" / "extra.ttl").write_text(NEW_AREA, encoding="utf-8")
     assert digest(scan(str(folder))) != here
+    assert scan_digest(str(folder)) == digest(scan(str(folder)))
 
 
 def test_the_listing_digest_does_not_depend_on_how_its_strings_are_shared(

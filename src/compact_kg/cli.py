@@ -315,6 +315,14 @@ def _prescan(data_dir: str | None, no_cache: bool):  # -> a context manager
                        _cache_dir(no_cache))
 
 
+def _import_the_checker() -> None:
+    """Import what checking a submission needs (pySHACL) now, while the data files are
+    being listed (see _prescan), rather than after."""
+    import pyshacl  # noqa: F401
+
+    import compact_kg.validate  # noqa: F401
+
+
 def _validate_submissions_command(paths: tuple[str, ...], fmt: str, data_dir: str | None,
                                   no_cache: bool = False, quiet: bool = False) -> None:
     from pathlib import Path
@@ -322,6 +330,7 @@ def _validate_submissions_command(paths: tuple[str, ...], fmt: str, data_dir: st
     from compact_kg.progress import progress_bar
     from compact_kg.submissions import format_check, validate_submissions
 
+    _import_the_checker()
     with progress_bar("indexing the dataset", quiet=quiet) as progress:
         checks = validate_submissions([Path(p) for p in paths], _project_paths(),
                                       data_dir=Path(data_dir) if data_dir else None,
@@ -436,6 +445,7 @@ def submit_command(submission: str, data_dir: str | None, no_cache: bool, quiet:
         from compact_kg.progress import progress_bar
         from compact_kg.submissions import format_check, submit
 
+        _import_the_checker()
         try:
             pause = float(os.environ.get(_PAUSE_ENV, "0") or 0)
         except ValueError:

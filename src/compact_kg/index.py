@@ -65,7 +65,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compact_kg._filescan import Listing, scan
+from compact_kg._filescan import Listing, scan, scan_digest
 from compact_kg._filescan import digest as listing_digest
 from compact_kg.errors import InputError
 from compact_kg.paths import ProjectPaths
@@ -141,7 +141,7 @@ class _Prescan:
                 raise
             if self._child.returncode == 0 and len(out) == 16:
                 return bytes(out)
-        return listing_digest(_scan(data_dir))
+        return scan_digest(str(data_dir))
 
     def cancel(self) -> None:
         if self._child is not None and self._child.returncode is None:
@@ -508,7 +508,7 @@ def _fresh_store(root: Path, data_dir: Path, lock: _Lock, progress: Progress | N
         header = _read_manifest(root, data_dir, full=False)
         if header is not None and (root / "store").is_dir():
             digest = (pending.result(data_dir) if pending is not None
-                      else listing_digest(_scan(data_dir)))
+                      else scan_digest(str(data_dir)))
             if _unchanged(header, digest):
                 return ox.Store.read_only(str(root / "store")), lambda: _listed(root, data_dir)
         pending = None
