@@ -380,24 +380,57 @@ def op_validate_submission(spec: dict[str, Any]) -> dict[str, Any]:
         start = time.perf_counter()
         report = validate.validate_files([submission], paths)
     else:
-        # What `compact-kg validate SUBMISSION` calls, with its dataset index in a fresh
-        # cache folder: built once (cold, in the notes), then the timed warm call.
-        import tempfile
-
-        submissions = _need("compact_kg.submissions", "validate_submissions")
-        _need("compact_kg.index", "dataset_context")
-        with tempfile.TemporaryDirectory(prefix="ckg-index-") as cache:
-            start = time.perf_counter()
-            submissions.validate_submissions([submission], paths, cache_dir=Path(cache))
-            extra["cold_seconds"] = time.perf_counter() - start
-            start = time.perf_counter()
-            checks = submissions.validate_submissions([submission], paths,
-                                                      cache_dir=Path(cache))
-            seconds = time.perf_counter() - start
-        report = checks[0].report
-        return {"seconds": seconds, "conforms": bool(report.conforms),
-                "results": report_keys(report), "query_rows": query_rows(report), **extra}
+        return _validate_submission_cli(spec, paths, submission)
     seconds = time.perf_counter() - start
+    return {"seconds": seconds, "conforms": bool(report.conforms),
+            "results": report_keys(report), "query_rows": query_rows(report), **extra}
+
+
+_CLI_RUNS = 5
+
+
+def _validate_submission_cli(spec: dict[str, Any], paths: Any, submission: Path
+                             ) -> dict[str, Any]:
+    """`compact-kg validate -q SUBMISSION` as a user runs it, with a warm dataset index.
+
+    The index is kept where a user keeps it, across runs: $COMPACT_KG_CACHE if set, else
+    bench/out/cache. When this data folder has no index yet, the first check builds it:
+    ``cold_seconds`` (else None: it was already warm). ``seconds`` is the median of
+    :data:`_CLI_RUNS` warm commands (``cli_runs``), interpreter start and imports included;
+    ``library_seconds`` the same check in this
+    process (modules already imported), whose report gives the results compared.
+    """
+    import os
+    import subprocess
+    import sys
+
+    submissions = _need("compact_kg.submissions", "validate_submissions")
+    index = _need("compact_kg.index", "dataset_context", "index_location")
+    cache = Path(os.environ.get("COMPACT_KG_CACHE") or ROOT / "bench" / "out" / "cache")
+    data_dir = paths.data_dir.resolve()
+    extra: dict[str, Any] = {"cache": str(cache), "cold_seconds": None}
+    if not (index.index_location(cache, data_dir) / "manifest").is_file():
+        start = time.perf_counter()
+        submissions.validate_submissions([submission], paths, cache_dir=cache)
+        extra["cold_seconds"] = time.perf_counter() - start
+    script = Path(sys.executable).with_name("compact-kg")
+    command = ([str(script)] if script.is_file() else
+               [sys.executable, "-c", "from compact_kg.cli import main; main()"])
+    env = {**os.environ, "COMPACT_KG_HOME": str(paths.root), "COMPACT_KG_CACHE": str(cache)}
+    runs = []
+    for _ in range(_CLI_RUNS):  # a command takes ~0.5 s: the median of a few, per child
+        start = time.perf_counter()
+        done = subprocess.run([*command, "validate", "-q", str(submission)], env=env,
+                              capture_output=True, text=True, check=False)
+        runs.append(time.perf_counter() - start)
+        if done.returncode not in (0, 1):
+            raise RuntimeError(f"compact-kg validate failed: {done.stderr.strip()}")
+    seconds = statistics.median(runs)
+    extra["cli_runs"] = runs
+    start = time.perf_counter()
+    checks = submissions.validate_submissions([submission], paths, cache_dir=cache)
+    extra["library_seconds"] = time.perf_counter() - start
+    report = checks[0].report
     return {"seconds": seconds, "conforms": bool(report.conforms),
             "results": report_keys(report), "query_rows": query_rows(report), **extra}
 

@@ -184,7 +184,8 @@ def bench_paired(op: str, size: int, data: Path, repeat: int, timeout: float | N
     ours = _side(ours_runs)
     row: dict[str, Any] = {"op": op, "size": size, "ours": ours}
     for key in ("triples", "files", "conforms", "results", "files_written", "index_seconds",
-                "first_check_seconds", "query_rows", "cold_seconds"):
+                "first_check_seconds", "query_rows", "cold_seconds", "library_seconds",
+                "cli_runs"):
         if key in ours_runs[0]:
             row.setdefault("detail", {})[f"ours_{key}"] = ours_runs[0][key]
     if not ours_only:

@@ -213,3 +213,124 @@ def test_the_cli_keeps_the_index_in_the_cache_folder(monkeypatch: pytest.MonkeyP
     assert (index_location(cache, data_copy.resolve()) / "manifest").is_file()
     assert (cached.exit_code, cached.stdout) == (plain.exit_code, plain.stdout) == (
         1, report(UNKNOWN_AREA, data_copy))
+
+
+# --- the quick check (listing digest, header read alone, the scan in a child) -------------
+
+
+def test_the_child_scan_gives_the_digest_of_the_scan_made_here(data_copy: Path,
+                                                              tmp_path: Path) -> None:
+    from compact_kg import index
+    from compact_kg._filescan import digest, scan, scan_digest
+
+    folder = data_copy.resolve()
+    report(VALID, data_copy, tmp_path / "cache")
+    root = index_location(tmp_path / "cache", folder)
+    here = digest(scan(str(folder)))
+    assert index._read_manifest(root, folder, full=False)["listing"] == here
+    done = subprocess.run([sys.executable, "-I", "-S", index._filescan_script(), str(folder)],
+                          capture_output=True, timeout=60, check=True)
+    assert done.stdout == here == scan_digest(str(folder))
+    (data_copy / "reference" / "extra.ttl").write_text(NEW_AREA, encoding="utf-8")
+    assert digest(scan(str(folder))) != here
+    assert scan_digest(str(folder)) == digest(scan(str(folder)))
+
+
+def test_the_listing_digest_does_not_depend_on_how_its_strings_are_shared(
+        data_copy: Path) -> None:
+    from compact_kg._filescan import digest, scan
+
+    listing = scan(str(data_copy.resolve()))
+    alone = digest(listing)
+    shared = {path: (size, mtime) for path, size, mtime in listing}  # more references
+    assert digest([(path, *stats) for path, stats in shared.items()]) == alone
+    assert digest(listing[1:]) != alone
+    assert digest([(path, size, mtime + 1) for path, size, mtime in listing]) != alone
+
+
+def test_a_large_folder_listed_by_a_child_gives_the_same_reports(
+        monkeypatch: pytest.MonkeyPatch, data_copy: Path, tmp_path: Path) -> None:
+    from compact_kg import index
+
+    monkeypatch.setattr(index, "_CHILD_FILES", 0)  # every folder counts as large
+    cache = tmp_path / "cache"
+    assert report(UNKNOWN_AREA, data_copy, cache) == report(UNKNOWN_AREA, data_copy)
+    root = index_location(cache, data_copy.resolve())
+    assert index._Prescan(data_copy.resolve(), root)._child is not None
+    added = data_copy / "reference" / "extra.ttl"
+    added.write_text(NEW_AREA, encoding="utf-8")
+    with index.prescanning(data_copy, cache):  # as the CLI does
+        after_add = report(UNKNOWN_AREA, data_copy, cache)
+    assert after_add == report(UNKNOWN_AREA, data_copy)
+    assert "UnknownReference" not in after_add
+    added.unlink()
+    assert report(UNKNOWN_AREA, data_copy, cache) == report(UNKNOWN_AREA, data_copy)
+
+
+def test_a_scan_started_but_not_used_is_not_used_later(monkeypatch: pytest.MonkeyPatch,
+                                                       data_copy: Path, tmp_path: Path) -> None:
+    from compact_kg import index
+
+    monkeypatch.setattr(index, "_CHILD_FILES", 0)
+    cache = tmp_path / "cache"
+    before = report(UNKNOWN_AREA, data_copy, cache)
+    with index.prescanning(data_copy, cache):
+        pass  # e.g. a command that failed before it looked at the dataset
+    (data_copy / "reference" / "extra.ttl").write_text(NEW_AREA, encoding="utf-8")
+    after = report(UNKNOWN_AREA, data_copy, cache)
+    assert after != before
+    assert after == report(UNKNOWN_AREA, data_copy)
+
+
+def test_damaged_entries_are_noticed_when_they_are_needed(data_copy: Path,
+                                                          tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    expected = report(UNKNOWN_AREA, data_copy)
+    assert report(UNKNOWN_AREA, data_copy, cache) == expected
+    manifest = index_location(cache, data_copy.resolve()) / "manifest"
+    raw = manifest.read_bytes()
+    manifest.write_bytes(raw[:-40] + b"\0" * 40)  # the entries' tail, not the header
+    assert report(UNKNOWN_AREA, data_copy, cache) == expected  # nothing changed: not read
+    (data_copy / "reference" / "extra.ttl").write_text(NEW_AREA, encoding="utf-8")
+    assert report(UNKNOWN_AREA, data_copy, cache) == report(UNKNOWN_AREA, data_copy)
+
+
+# --- the subject index (did-you-mean without a scan) ---------------------------------------
+
+
+def _lookups(data_dir: Path, cache: Path | None) -> tuple[dict, dict]:
+    from rdflib import URIRef
+
+    from compact_kg.index import dataset_context
+
+    namespaces = ["https://w3id.org/compact-kg/id/area/", "https://w3id.org/compact-kg/id/",
+                  "https://w3id.org/compact-kg/id/area/mer", "https://w3id.org/compact-kg/",
+                  "https://w3id.org/compact-kg/vocab/theme/", "urn:nothing/"]
+    misspelt = ["https://w3id.org/compact-kg/id/area/mertonn",
+                "https://w3id.org/compact-kg/id/organisation/merton",  # a wrong kind
+                "https://w3id.org/compact-kg/id/area/borough-merton-london",
+                "https://w3id.org/compact-kg/def/Areaa"]
+    with dataset_context(REPO_PATHS, data_dir, cache_dir=cache) as context:
+        return ({ns: context.subjects_under(ns) for ns in namespaces},
+                {iri: context.suggest(URIRef(iri)) for iri in misspelt})
+
+
+def test_the_subject_index_gives_the_subjects_and_suggestions_of_a_scan(
+        data_copy: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    plain = _lookups(data_copy, None)
+    assert plain == _lookups(data_copy, cache)
+    assert plain[0]["https://w3id.org/compact-kg/id/area/"]
+    assert plain[1]["https://w3id.org/compact-kg/id/area/mertonn"]
+    assert plain[1]["https://w3id.org/compact-kg/id/organisation/merton"]
+    (data_copy / "reference" / "extra.ttl").write_text(
+        NEW_AREA + "<https://w3id.org/compact-kg/id/area/deeper/one> a "
+        "<https://w3id.org/compact-kg/def/Area> .\n", encoding="utf-8")
+    (data_copy / "case-studies" / "merton.ttl").unlink()
+    areas = data_copy / "reference" / "areas.ttl"
+    areas.write_text(areas.read_text(encoding="utf-8").replace("area:merton a ckg:Area",
+                                                                "area:mertom a ckg:Area"),
+                     encoding="utf-8")
+    changed = _lookups(data_copy, None)
+    assert changed != plain
+    assert changed == _lookups(data_copy, cache)

@@ -210,11 +210,12 @@ def validate_command(paths: tuple[str, ...], fmt: str, data_dir: str | None, no_
     """
     from pathlib import Path
 
+    if paths and not _all_in_data_dir([Path(p) for p in paths], data_dir):
+        with _prescan(data_dir, no_cache):
+            _validate_submissions_command(paths, fmt, data_dir, no_cache, quiet)  # below
+        return
     from compact_kg.validate import format_report, validate_dataset, validate_files
 
-    if paths and not _all_in_data_dir([Path(p) for p in paths], data_dir):
-        _validate_submissions_command(paths, fmt, data_dir, no_cache, quiet)  # below
-        return
     if fmt == "sarif":
         _fail(CompactKGError("--format sarif is for submissions; use text, json or turtle"))
     project = _project_paths()
@@ -299,6 +300,29 @@ def _cache_dir(no_cache: bool):  # -> pathlib.Path | None
     return None if no_cache else default_cache_dir(os.environ)
 
 
+def _prescan(data_dir: str | None, no_cache: bool):  # -> a context manager
+    """List the data files in the background while the command imports its tools
+    (see compact_kg.index.prescanning)."""
+    import contextlib
+
+    if no_cache:
+        return contextlib.nullcontext()
+    from pathlib import Path
+
+    from compact_kg.index import prescanning
+
+    return prescanning(Path(data_dir) if data_dir else _project_paths().data_dir,
+                       _cache_dir(no_cache))
+
+
+def _import_the_checker() -> None:
+    """Import what checking a submission needs (pySHACL) now, while the data files are
+    being listed (see _prescan), rather than after."""
+    import pyshacl  # noqa: F401
+
+    import compact_kg.validate  # noqa: F401
+
+
 def _validate_submissions_command(paths: tuple[str, ...], fmt: str, data_dir: str | None,
                                   no_cache: bool = False, quiet: bool = False) -> None:
     from pathlib import Path
@@ -306,6 +330,7 @@ def _validate_submissions_command(paths: tuple[str, ...], fmt: str, data_dir: st
     from compact_kg.progress import progress_bar
     from compact_kg.submissions import format_check, validate_submissions
 
+    _import_the_checker()
     with progress_bar("indexing the dataset", quiet=quiet) as progress:
         checks = validate_submissions([Path(p) for p in paths], _project_paths(),
                                       data_dir=Path(data_dir) if data_dir else None,
@@ -416,18 +441,20 @@ def submit_command(submission: str, data_dir: str | None, no_cache: bool, quiet:
     import os
     from pathlib import Path
 
-    from compact_kg.progress import progress_bar
-    from compact_kg.submissions import format_check, submit
+    with _prescan(data_dir, no_cache):  # before the imports below, which it overlaps
+        from compact_kg.progress import progress_bar
+        from compact_kg.submissions import format_check, submit
 
-    try:
-        pause = float(os.environ.get(_PAUSE_ENV, "0") or 0)
-    except ValueError:
-        pause = 0.0
-    with progress_bar("indexing the dataset", quiet=quiet) as progress:
-        result = submit(Path(submission), _project_paths(),
-                        data_dir=Path(data_dir) if data_dir else None,
-                        pause_before_rename=pause, cache_dir=_cache_dir(no_cache),
-                        progress=progress)
+        _import_the_checker()
+        try:
+            pause = float(os.environ.get(_PAUSE_ENV, "0") or 0)
+        except ValueError:
+            pause = 0.0
+        with progress_bar("indexing the dataset", quiet=quiet) as progress:
+            result = submit(Path(submission), _project_paths(),
+                            data_dir=Path(data_dir) if data_dir else None,
+                            pause_before_rename=pause, cache_dir=_cache_dir(no_cache),
+                            progress=progress)
     click.echo(format_check([result.check], "text"),  # type: ignore[union-attr]
                nl=False)
     if result.stored is None:  # type: ignore[union-attr]
