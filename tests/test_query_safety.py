@@ -14,7 +14,7 @@ import pytest
 
 from compact_kg._deadline import DeadlinePassed, run_with_deadline
 from compact_kg.errors import QueryError, QueryTimeoutError
-from compact_kg.queries import parse_query_text, run_embedded
+from compact_kg.queries import parse_query_text, run_embedded, runner_for
 
 
 class Listener:
@@ -140,8 +140,12 @@ def test_pathological_query_is_stopped_and_its_worker_is_gone(big_store, text: s
     with pytest.raises(QueryTimeoutError, match=r"ran past its 2 s limit and was stopped"):
         run_embedded(parse_query_text(text, name="cartesian"), big_store, timeout=2)
     elapsed = time.monotonic() - started
-    assert 1.9 <= elapsed < 4
-    assert _children() == before
+    # Stopped at its deadline, not run to the end (which would take hours); the bound is
+    # loose because CI machines are noisy.
+    assert 1.9 <= elapsed < 30
+    # Its worker was killed and reaped; no new child is left behind. (Workers of other
+    # stores may have been stopped meanwhile, so compare new children only.)
+    assert not _children() - before
 
 
 def test_worker_errors_and_deaths_are_reported():
@@ -152,10 +156,13 @@ def test_worker_errors_and_deaths_are_reported():
         run_with_deadline(lambda: os.kill(os.getpid(), 9), timeout=5)
 
 
-def test_fast_queries_pay_little_for_the_worker(store):
+def test_queries_on_one_store_reuse_one_worker(store):
+    # No fork per query: after the first call, further calls run in the same worker.
     query = parse_query_text("SELECT ?s WHERE { ?s ?p ?o } LIMIT 3")
-    run_embedded(query, store)
-    started = time.perf_counter()
+    first = run_embedded(query, store)
+    worker = runner_for(store).worker_pids[0]
+    assert worker in _children()  # the worker stays after the query
     for _ in range(20):
-        run_embedded(query, store)
-    assert (time.perf_counter() - started) / 20 < 0.1
+        assert run_embedded(query, store) == first
+    assert runner_for(store).worker_pids[0] == worker
+    assert worker in _children()

@@ -335,6 +335,11 @@ class WorkerPool:
         for worker in self._all:
             self._idle.put(worker)
 
+    @property
+    def pids(self) -> list[int]:
+        """The workers' process ids (0 for a worker not forked yet or stopped)."""
+        return [worker._pid for worker in self._all]
+
     def start(self) -> None:
         """Fork every worker now: do this before starting threads."""
         for worker in self._all:

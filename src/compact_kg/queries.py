@@ -630,6 +630,11 @@ class QueryRunner:
 
         self._pool = WorkerPool(handle, workers, memory_limit)
 
+    @property
+    def worker_pids(self) -> list[int]:
+        """The process ids of this runner's workers (0 for one not forked yet)."""
+        return self._pool.pids
+
     def start(self) -> QueryRunner:
         """Fork the workers now; returns the runner."""
         self._pool.start()
