@@ -29,8 +29,9 @@ from rdflib.term import Node
 from compact_kg import __version__
 from compact_kg.graphs import new_graph
 
-__all__ = ["FORMATS", "Dump", "OxTriples", "jsonld_context", "serialize", "serialize_triples",
-           "void_description", "write_dumps", "write_part_dumps"]
+__all__ = ["FORMATS", "Dump", "OxTerms", "OxTriples", "compact_jsonld", "jsonld_context",
+           "serialize", "serialize_triples", "void_description", "write_dumps",
+           "write_part_dumps"]
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 SCHEMA = Namespace("https://schema.org/")
@@ -88,56 +89,158 @@ def serialize(graph: Graph, fmt: RdfFormat) -> bytes:
     return text.encode("utf-8") if isinstance(text, str) else text
 
 
+class OxTerms:
+    """rdflib terms to pyoxigraph terms, with the prefix (of ``namespaces``) of each IRI.
+
+    IRIs and typed literals are converted once and cached, so one instance shared by every
+    resource of a site saves most of the conversion work; blank nodes are never cached
+    (each :class:`OxTriples` numbers its own)."""
+
+    def __init__(self, namespaces: dict[str, str]) -> None:
+        self.namespaces = namespaces
+        self._by_namespace = {ns: prefix for prefix, ns in namespaces.items()}
+        self._iris: dict[Node, tuple[Any, str | None]] = {}
+        self._literals: dict[Node, tuple[Any, str | None, str | None]] = {}
+
+    def iri(self, node: URIRef) -> tuple[Any, str | None]:
+        """The pyoxigraph NamedNode of ``node`` and its prefix (None if it has none)."""
+        found = self._iris.get(node)
+        if found is None:
+            cut = max(node.rfind("/"), node.rfind("#")) + 1
+            found = self._iris[node] = (ox.NamedNode(node), self._by_namespace.get(node[:cut]))
+        return found
+
+    def literal(self, node: Literal) -> tuple[Any, str | None, str | None]:
+        """The pyoxigraph Literal, the prefix of its datatype and its language tag if pyoxigraph
+        writes it in another case."""
+        found = self._literals.get(node)
+        if found is not None:
+            return found
+        prefix = tag = None
+        if node.language:
+            value = ox.Literal(node, language=node.language)
+            if node.language != node.language.lower():
+                tag = node.language
+        elif node.datatype is not None:
+            datatype, prefix = self.iri(node.datatype)
+            value = ox.Literal(node, datatype=datatype)
+        else:
+            value = ox.Literal(node)
+        found = (value, prefix, tag)
+        if len(self._literals) < 200_000:  # labels and codes repeat; long texts rarely do
+            self._literals[node] = found
+        return found
+
+
 class OxTriples:
     """rdflib triples as pyoxigraph triples for :func:`serialize_triples`, with the prefixes
     (of ``namespaces``) whose namespace they use, and blank nodes labelled ``b0``, ``b1``...
     in order of appearance, so that the same triples in the same order always give the same
-    bytes (rdflib's blank node labels are random)."""
+    bytes (rdflib's blank node labels are random). ``terms`` shares a conversion cache."""
 
     def __init__(self, triples: Iterable[tuple[Node, Node, Node]],
-                 namespaces: dict[str, str]) -> None:
-        self._bnodes: dict[Node, ox.BlankNode] = {}
-        self._languages: set[str] = set()  # tags pyoxigraph writes in lower case
-        by_namespace = {ns: prefix for prefix, ns in namespaces.items()}
-        used: dict[str, str] = {}
+                 namespaces: dict[str, str], terms: OxTerms | None = None) -> None:
+        terms = terms or OxTerms(namespaces)
+        bnodes: dict[Node, Any] = {}
+        languages: set[str] = set()  # tags pyoxigraph writes in lower case
+        used: set[str] = set()
         out = []
-        term = self._term
+        iri, literal = terms.iri, terms.literal
         for s, p, o in triples:
-            out.append(ox.Triple(term(s), term(p), term(o)))
-            for node in (s, p, o.datatype if isinstance(o, Literal) else o):
-                if isinstance(node, URIRef):
-                    cut = max(node.rfind("/"), node.rfind("#")) + 1
-                    prefix = by_namespace.get(node[:cut])
-                    if prefix is not None:
-                        used[prefix] = node[:cut]
+            if isinstance(s, URIRef):
+                s2, prefix = iri(s)
+                if prefix is not None:
+                    used.add(prefix)
+            else:
+                s2 = bnodes.get(s)
+                if s2 is None:
+                    s2 = bnodes[s] = ox.BlankNode(f"b{len(bnodes)}")
+            p2, prefix = iri(p)  # type: ignore[arg-type]
+            if prefix is not None:
+                used.add(prefix)
+            if isinstance(o, URIRef):
+                o2, prefix = iri(o)
+            elif isinstance(o, Literal):
+                o2, prefix, tag = literal(o)
+                if tag is not None:
+                    languages.add(tag)
+            else:
+                prefix = None
+                o2 = bnodes.get(o)
+                if o2 is None:
+                    o2 = bnodes[o] = ox.BlankNode(f"b{len(bnodes)}")
+            if prefix is not None:
+                used.add(prefix)
+            out.append(ox.Triple(s2, p2, o2))
         self.triples = out
         self.prefixes = {prefix: namespaces[prefix] for prefix in namespaces if prefix in used}
-        self.languages = sorted(self._languages)
-
-    def _term(self, node: Node) -> Any:
-        if isinstance(node, URIRef):
-            return ox.NamedNode(node)
-        if isinstance(node, Literal):
-            if node.language:
-                if node.language != node.language.lower():
-                    self._languages.add(node.language)
-                return ox.Literal(node, language=node.language)
-            if node.datatype is not None:
-                return ox.Literal(node, datatype=ox.NamedNode(node.datatype))
-            return ox.Literal(node)
-        label = self._bnodes.get(node)
-        if label is None:
-            label = self._bnodes[node] = ox.BlankNode(f"b{len(self._bnodes)}")
-        return label
+        self.languages = sorted(languages)
 
 
-def serialize_triples(triples: OxTriples, fmt: RdfFormat) -> bytes:
-    """Serialise with pyoxigraph: the same graph as :func:`serialize`, many times faster."""
+def serialize_triples(triples: OxTriples, fmt: RdfFormat, *, compact: bool = True) -> bytes:
+    """Serialise with pyoxigraph: the same graph as :func:`serialize`, many times faster.
+
+    With ``compact``, JSON-LD gets an inline ``@context`` of the prefixes the triples use
+    (see :func:`compact_jsonld`); otherwise it is pyoxigraph's expanded JSON-LD, written as
+    a stream (the whole-graph dumps, too large to hold as Python objects)."""
     prefixes = triples.prefixes if fmt.oxigraph is not ox.RdfFormat.N_TRIPLES else None
     data = ox.serialize(triples.triples, format=fmt.oxigraph, prefixes=prefixes)
+    if compact and fmt.oxigraph is ox.RdfFormat.JSON_LD:
+        return compact_jsonld(data, triples.prefixes, triples.languages)
     for tag in triples.languages:
         data = _restore_tag(data, fmt.extension, tag.encode("ascii"))
     return data
+
+
+_RDF_TYPE = str(RDF.type)
+
+
+def compact_jsonld(data: bytes, prefixes: dict[str, str], languages: list[str]) -> bytes:
+    """Expanded JSON-LD (as pyoxigraph writes it) made friendlier, as the same graph: an
+    inline ``@context`` of ``prefixes`` (never a remote one), compact IRIs (``cs:x``) for
+    keys, ``@id`` and datatype values, ``@type`` for ``rdf:type``, and language tags in the
+    case of ``languages``.
+
+    A term is written as a compact IRI only if it is ``prefix:local`` with a non-empty
+    local part free of ``/``, ``#`` and ``:``, so that it expands back to the same IRI."""
+    nodes = json.loads(data)
+    by_namespace = {ns: prefix for prefix, ns in prefixes.items()}
+    tags = {tag.lower(): tag for tag in languages}
+    cache: dict[str, str] = {}
+
+    def short(iri: str) -> str:
+        found = cache.get(iri)
+        if found is None:
+            cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+            prefix = by_namespace.get(iri[:cut])
+            local = iri[cut:]
+            found = cache[iri] = (f"{prefix}:{local}" if prefix is not None and local
+                                  and ":" not in local else iri)
+        return found
+
+    def value(item: dict[str, Any]) -> dict[str, Any]:
+        if "@id" in item:
+            return {"@id": short(item["@id"])}
+        if "@type" in item:
+            return {"@value": item["@value"], "@type": short(item["@type"])}
+        if "@language" in item:
+            language = item["@language"]
+            return {"@value": item["@value"], "@language": tags.get(language, language)}
+        return item
+
+    out = []
+    for node in nodes:
+        compacted: dict[str, Any] = {}
+        for key, values in node.items():
+            if key == "@id":
+                compacted[key] = short(values)
+            elif key == _RDF_TYPE and all(list(v) == ["@id"] for v in values):
+                compacted["@type"] = [short(v["@id"]) for v in values]
+            else:
+                compacted[short(key)] = [value(v) for v in values]
+        out.append(compacted)
+    document: dict[str, Any] = {"@context": dict(sorted(prefixes.items())), "@graph": out}
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
 
 
 def _restore_tag(data: bytes, extension: str, tag: bytes) -> bytes:
@@ -197,7 +300,7 @@ def write_part_dumps(parts: dict[str, OxTriples], dumps_dir: Path) -> list[Dump]
     written: list[Dump] = []
     for part, triples in parts.items():
         for fmt in FORMATS:
-            data = serialize_triples(triples, fmt)
+            data = serialize_triples(triples, fmt, compact=False)
             name = f"compact-kg-{part}.{fmt.extension}"
             for gz in (False, True):
                 payload = gzip.compress(data, mtime=0) if gz else data

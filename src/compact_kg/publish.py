@@ -34,6 +34,7 @@ from rdflib.namespace import DCTERMS
 from compact_kg.dumps import (
     FORMATS,
     Dump,
+    OxTerms,
     OxTriples,
     schema_org_dataset,
     serialize,
@@ -212,12 +213,15 @@ _JSONLD = next(f for f in FORMATS if f.extension == "jsonld")
 _JOB: dict[str, Any] = {}
 
 
-def _render_one(site: Site, subject: URIRef, path: str, namespaces: dict[str, str]) -> None:
+def _render_one(site: Site, subject: URIRef, path: str, terms: OxTerms,
+                folders: set[Path]) -> None:
     """The five files of one resource: its concise bounded description in four syntaxes
     (serialised by pyoxigraph) and its HTML page."""
-    triples = OxTriples(site.graph.cbd(subject), namespaces)  # type: ignore[union-attr]
+    triples = OxTriples(site.graph.cbd(subject), terms.namespaces, terms)  # type: ignore[union-attr]
     target = site.out / path
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.parent not in folders:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folders.add(target.parent)
     name = target.name
     for fmt in FORMATS:
         data = serialize_triples(triples, fmt)
@@ -230,8 +234,12 @@ def _render_chunk(chunk: int) -> int:
     site, resources, namespaces, chunks = (_JOB["site"], _JOB["resources"],
                                            _JOB["namespaces"], _JOB["chunks"])
     mine = resources[chunk::chunks]
+    terms = _JOB.get("terms")
+    if terms is None:  # one conversion cache per process
+        terms = _JOB["terms"] = OxTerms(namespaces)
+    folders = _JOB.setdefault("folders", set())
     for subject, path in mine:
-        _render_one(site, subject, path, namespaces)
+        _render_one(site, subject, path, terms, folders)
     return len(mine)
 
 
