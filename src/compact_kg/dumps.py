@@ -239,8 +239,10 @@ def compact_jsonld(data: bytes, prefixes: dict[str, str], languages: list[str]) 
             else:
                 compacted[short(key)] = [value(v) for v in values]
         out.append(compacted)
-    document: dict[str, Any] = {"@context": dict(sorted(prefixes.items())), "@graph": out}
-    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    # One node a line: readable, and written by json's C encoder (indent= is not).
+    context = json.dumps(dict(sorted(prefixes.items())), ensure_ascii=False)
+    graph = ",\n".join([json.dumps(node, ensure_ascii=False) for node in out])
+    return f'{{"@context": {context},\n"@graph": [\n{graph}\n]}}\n'.encode()
 
 
 def _restore_tag(data: bytes, extension: str, tag: bytes) -> bytes:

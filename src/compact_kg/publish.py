@@ -47,7 +47,7 @@ from compact_kg.graphs import TripleIndex, load_index, new_graph, prefixes
 from compact_kg.namespace import BASE
 from compact_kg.paths import ProjectPaths, default_paths
 from compact_kg.progress import ProgressCallback, _ignore
-from compact_kg.site import Site, read_saved_queries, script_json
+from compact_kg.site import INCOMING_LIMIT, Site, read_saved_queries, script_json
 
 __all__ = ["HTACCESS", "NGINX_CONF", "PublishSummary", "publish_site"]
 
@@ -136,12 +136,15 @@ def _check_out_dir(out_dir: Path, paths: ProjectPaths) -> None:
 
 def publish_site(out_dir: Path, *, base_uri: str | None = None,
                  paths: ProjectPaths | None = None, processes: int | None = None,
-                 progress: ProgressCallback | None = None) -> PublishSummary:
+                 progress: ProgressCallback | None = None,
+                 incoming_limit: int = INCOMING_LIMIT) -> PublishSummary:
     """Write the whole site for the checkout at ``paths`` into ``out_dir`` (replaced).
 
     The resource pages (five files per resource) are shared between ``processes`` forked
     workers (default: one per core, at most two); ``progress(done, total)`` is called as they
-    finish. The output does not depend on the number of processes.
+    finish. The output does not depend on the number of processes. A resource page lists
+    at most ``incoming_limit`` of the resources that link to it through one property, and
+    links to the query page with the query that lists them all.
     """
     started = time.perf_counter()
     paths = paths or default_paths()
@@ -174,12 +177,12 @@ def publish_site(out_dir: Path, *, base_uri: str | None = None,
     (well_known / "void").write_bytes((out_dir / "void.ttl").read_bytes())
     (out_dir / ".htaccess").write_text(HTACCESS, encoding="utf-8")
     (out_dir / "nginx.conf").write_text(NGINX_CONF, encoding="utf-8")
-    files = {d.path for d in dumps} | {out_dir / "dumps" / "SHA256SUMS", out_dir / "void.ttl",
-                                       well_known / "void", out_dir / ".htaccess",
-                                       out_dir / "nginx.conf"}
+    files = {str(path) for path in (
+        *(d.path for d in dumps), out_dir / "dumps" / "SHA256SUMS", out_dir / "void.ttl",
+        well_known / "void", out_dir / ".htaccess", out_dir / "nginx.conf")}
 
     queries = read_saved_queries(paths.queries_dir, rebase=(BASE, base))
-    site = Site(graph, base, out_dir, queries, sources.model)
+    site = Site(graph, base, out_dir, queries, sources.model, incoming_limit)
     # Two IRIs can share a path ("a b" and "a_b"): the last in IRI order wins, as it would
     # if the pages were written one after the other in that order.
     winners: dict[str, URIRef] = {}
@@ -188,7 +191,7 @@ def publish_site(out_dir: Path, *, base_uri: str | None = None,
         winners[path] = subject
     resources = sorted((subject, path) for path, subject in winners.items())
     _render_resources(site, resources, namespaces, processes, progress or _ignore)
-    files |= {out_dir / f"{path}.{ext}" for _, path in resources for ext in _EXTENSIONS}
+    files |= {f"{out_dir}/{path}.{ext}" for _, path in resources for ext in _EXTENSIONS}
     site.case_studies_page()
     site.areas_page()
     site.mechanisms_page()
@@ -199,7 +202,7 @@ def publish_site(out_dir: Path, *, base_uri: str | None = None,
     site.queries_page()
     site.query_page()
     _landing_page(site, void, graph, base, dumps)
-    files |= set(site.written)
+    files |= {str(path) for path in site.written}
 
     return PublishSummary(out_dir=out_dir, base_uri=base, triples=len(graph),
                           resources=len(site.pages), files=len(files),
@@ -214,18 +217,19 @@ _JOB: dict[str, Any] = {}
 
 
 def _render_one(site: Site, subject: URIRef, path: str, terms: OxTerms,
-                folders: set[Path]) -> None:
+                folders: set[str]) -> None:
     """The five files of one resource: its concise bounded description in four syntaxes
     (serialised by pyoxigraph) and its HTML page."""
     triples = OxTriples(site.graph.cbd(subject), terms.namespaces, terms)  # type: ignore[union-attr]
-    target = site.out / path
-    if target.parent not in folders:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        folders.add(target.parent)
-    name = target.name
+    folder = path.rpartition("/")[0]
+    if folder not in folders:
+        (site.out / folder).mkdir(parents=True, exist_ok=True)
+        folders.add(folder)
+    target = f"{site.out}/{path}"  # plain strings: pathlib costs more than it helps here
     for fmt in FORMATS:
         data = serialize_triples(triples, fmt)
-        target.with_name(f"{name}.{fmt.extension}").write_bytes(data)
+        with open(f"{target}.{fmt.extension}", "wb") as file:  # noqa: PTH123 - see above
+            file.write(data)
         if fmt is _JSONLD:
             site.resource_page(subject, path, data.decode("utf-8"))
 

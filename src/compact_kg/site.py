@@ -188,8 +188,9 @@ class Site:
     """Renders the graph into HTML pages in ``out``; knows labels, paths and links."""
 
     def __init__(self, graph: Graph | TripleIndex, base: str, out: Path, queries: list[SavedQuery],
-                 model: Graph) -> None:
+                 model: Graph, incoming_limit: int = INCOMING_LIMIT) -> None:
         self.graph = graph
+        self.incoming_limit = incoming_limit
         self.model = model
         self.base = base
         self.out = out
@@ -479,9 +480,9 @@ class Site:
         out = ["<h2>Referred to by</h2>\n<table>\n<tr><th>Property</th><th>From</th></tr>\n"]
         for (_, piri), sources in sorted(incoming.items()):
             predicate = URIRef(piri)
-            more = len(sources) - INCOMING_LIMIT
+            more = len(sources) - self.incoming_limit
             if more > 0:  # nsmallest is sorted()[:n], ties in graph order
-                sources = heapq.nsmallest(INCOMING_LIMIT, sources, key=self._value_text)
+                sources = heapq.nsmallest(self.incoming_limit, sources, key=self._value_text)
             else:
                 sources = sorted(sources, key=self._value_text)
             cell = "<br>".join([self._value_html(s, folder) for s in sources])
@@ -493,12 +494,12 @@ class Site:
         return "".join(out)
 
     def _more_html(self, subject: URIRef, predicate: URIRef, total: int, folder: str) -> str:
-        """The line under a list cut at :data:`INCOMING_LIMIT`: how many there are, and a
-        link to the query page with the query that lists them all."""
+        """The line under a list cut at ``incoming_limit``: how many there are, and a link
+        to the query page with the query that lists them all."""
         query = (f"SELECT ?from ?label WHERE {{\n  ?from <{predicate}> <{subject}> .\n"
                  f"  OPTIONAL {{ ?from <{RDFS.label}> ?label }}\n}} ORDER BY ?label ?from")
         href = self._folder_to(folder, "") + "query.html?query=" + quote(query, safe="")
-        return (f'<span class="note">… the first {INCOMING_LIMIT} of {total:,}: '
+        return (f'<span class="note">… the first {self.incoming_limit} of {total:,}: '
                 f'<a href="{escape(href)}">list them all with a query</a> '
                 "(or see the data dumps)</span>")
 
@@ -551,8 +552,8 @@ class Site:
         label, IRI, types, description, sources, properties and, for links to it, the first
         :data:`INCOMING_LIMIT` sources of each property with a link to the query that lists
         them all (a class or a theme has thousands)."""
-        target = self.out / (path + ".html")
-        target.write_text(self.resource_html(subject, path, jsonld), encoding="utf-8")
+        with open(f"{self.out}/{path}.html", "w", encoding="utf-8") as file:  # noqa: PTH123
+            file.write(self.resource_html(subject, path, jsonld))
 
     # -- index pages -----------------------------------------------------------------------
 
