@@ -503,3 +503,19 @@ def test_cli_publish_quiet_and_piped_output_has_no_progress_bar(tmp_path: Path) 
         assert result.exit_code == 0, result.output
         assert result.output.startswith("published "), result.output
         assert "\x1b[" not in result.output and "publishing resource pages" not in result.output
+
+
+def test_resource_page_html_equals_what_the_page_macros_write(checkout, tmp_path: Path) -> None:
+    from compact_kg.graphs import load_index
+    from compact_kg.site import Site
+
+    sources = load_index(checkout)
+    site = Site(sources.index, sources.base, tmp_path, [], sources.model)
+    macro = site.env.from_string('{% from "macros.html" import value %}{{ value(v) }}')
+    nodes = {term for triple in sources.index for term in triple}
+    assert any(isinstance(node, BNode) for node in nodes)
+    assert any(isinstance(node, Literal) and node.language for node in nodes)
+    for page in ("index.html", "def/Area.html", "id/area/surrey.html", "docs/vocabularies/x.html"):
+        folder = page.rpartition("/")[0]
+        for node in nodes:
+            assert site.value_html(node, folder) == macro.render(v=site.value(node, page)), node

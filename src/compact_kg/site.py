@@ -313,36 +313,12 @@ class Site:
 
     # -- resource pages --------------------------------------------------------------------
 
-    def provenance(self, subject: Node, from_page: str) -> list[dict[str, object]]:
-        blocks = []
-        ckg = self.ckg
-        for locator in sorted(self.graph.objects(subject, PROV.wasDerivedFrom)):  # type: ignore[arg-type]
-            block: dict[str, object] = {"locator": self.value(locator, from_page)}
-            publication = next(self.graph.objects(locator, DCTERMS.isPartOf), None)
-            if publication is not None:
-                title = _pick(list(self.graph.objects(publication, DCTERMS.title)))
-                block["publication"] = self.value(publication, from_page)
-                block["title"] = str(title) if title is not None else self.label(publication)
-                publisher = next(self.graph.objects(publication, DCTERMS.publisher), None)
-                if publisher is not None:
-                    block["publisher"] = self.value(publisher, from_page)
-                issued = next(self.graph.objects(publication, DCTERMS.issued), None)
-                block["issued"] = str(issued) if issued is not None else None
-            start = next(self.graph.objects(locator, ckg.pageStart), None)
-            end = next(self.graph.objects(locator, ckg.pageEnd), None)
-            if start is not None:
-                block["pages"] = f"{start}–{end}" if end is not None and end != start \
-                    else f"{start}"
-            section = next(self.graph.objects(locator, ckg.section), None)
-            block["section"] = str(section) if section is not None else None
-            blocks.append(block)
-        return blocks
-
     # The resource pages are many (one per IRI of our namespace) and link to each other a
     # lot, so they are written without a template per value: each linked resource's HTML
     # fragment is made once (escaped label, IRI, file name) and only the relative folder
-    # part of its link is added per page, from a small table of folder pairs. The output is
-    # byte for byte what the templates of the index pages would write for the same values.
+    # part of its link is added per page, from a small table of folder pairs. The HTML is
+    # byte for byte what the macros of the other pages (macros.html) write for the same
+    # values; tests/test_publish.py checks it.
 
     def _folder_to(self, folder: str, target_dir: str) -> str:
         """The relative prefix (``""``, ``"../area/"``...) from ``folder`` to ``target_dir``."""
@@ -390,7 +366,10 @@ class Site:
             return rest
         return '<a href="' + self._folder_to(folder, target) + rest
 
-    def _value_html(self, node: Node, folder: str, depth: int = 0) -> str:
+    def value_html(self, node: Node, folder: str, depth: int = 0) -> str:
+        """The HTML of ``node`` on a page in ``folder``: what macros.html's ``value`` writes
+        for :meth:`value` (a link with the label, a literal with its language or datatype,
+        a blank node's own properties as a nested table)."""
         if isinstance(node, URIRef):
             return self._iri_html(node, folder)
         if isinstance(node, Literal):
@@ -429,7 +408,7 @@ class Site:
             values = grouped[predicate]
             if len(values) > 1:
                 values = sorted(values, key=self._sort_key)
-            cell = "<br>".join([self._value_html(v, folder, depth) for v in values])
+            cell = "<br>".join([self.value_html(v, folder, depth) for v in values])
             link = self._predicate_html(predicate, folder)  # type: ignore[arg-type]
             if nested:
                 out.append(f"<tr><th>{link}</th><td>{cell}</td></tr>")
@@ -439,7 +418,8 @@ class Site:
         return "".join(out)
 
     def _provenance_html(self, subject: Node, folder: str) -> str:
-        """:meth:`provenance` as HTML: one box per source locator."""
+        """Where the facts about ``subject`` come from: one box per source locator, with the
+        publication's title, publisher, date, pages and section."""
         out = []
         graph, ckg = self.graph, self.ckg
         for locator in sorted(graph.objects(subject, PROV.wasDerivedFrom)):  # type: ignore[arg-type]
@@ -448,12 +428,12 @@ class Site:
             if publication is not None:
                 title = _pick(list(graph.objects(publication, DCTERMS.title)))
                 title_text = str(title) if title is not None else self.label(publication)
-                html.append(self._value_html(publication, folder))
+                html.append(self.value_html(publication, folder))
                 if title_text and title_text != self._value_text(publication):
                     html.append(f" — <em>{escape(title_text)}</em>")
                 publisher = next(graph.objects(publication, DCTERMS.publisher), None)
                 if publisher is not None:
-                    html.append(", published by " + self._value_html(publisher, folder))
+                    html.append(", published by " + self.value_html(publisher, folder))
                 issued = next(graph.objects(publication, DCTERMS.issued), None)
                 if issued is not None and str(issued):
                     html.append(f" ({escape(str(issued))})")
@@ -466,7 +446,7 @@ class Site:
             section = next(graph.objects(locator, ckg.section), None)
             if section is not None and str(section):
                 html.append(f", section “{escape(str(section))}”")
-            html.append('<br><span class="note">locator: ' + self._value_html(locator, folder)
+            html.append('<br><span class="note">locator: ' + self.value_html(locator, folder)
                         + "</span></div>\n")
             out.append("".join(html))
         return "".join(out)
@@ -485,7 +465,7 @@ class Site:
                 sources = heapq.nsmallest(self.incoming_limit, sources, key=self._value_text)
             else:
                 sources = sorted(sources, key=self._value_text)
-            cell = "<br>".join([self._value_html(s, folder) for s in sources])
+            cell = "<br>".join([self.value_html(s, folder) for s in sources])
             if more > 0:
                 cell += "<br>" + self._more_html(subject, predicate, len(sources) + more, folder)
             out.append(f"<tr><td>{self._predicate_html(predicate, folder)}</td>"
@@ -520,7 +500,7 @@ class Site:
                 + (f" ({escape(qname)})" if qname != iri else "") + "</p>\n"]
         types = sorted(set(self.graph.objects(subject, RDF.type)), key=self._sort_key)
         if types:
-            main.append("<p>Type: " + ", ".join([self._value_html(t, folder) for t in types])
+            main.append("<p>Type: " + ", ".join([self.value_html(t, folder) for t in types])
                         + "</p>")
         description = self.description(subject)
         if description:
