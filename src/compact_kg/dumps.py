@@ -92,7 +92,7 @@ def serialize(graph: Graph, fmt: RdfFormat) -> bytes:
 class OxTerms:
     """rdflib terms to pyoxigraph terms, with the prefix (of ``namespaces``) of each IRI.
 
-    IRIs and typed literals are converted once and cached, so one instance shared by every
+    IRIs are converted once and cached, so one instance shared by every
     resource of a site saves most of the conversion work; blank nodes are never cached
     (each :class:`OxTriples` numbers its own)."""
 
@@ -100,7 +100,6 @@ class OxTerms:
         self.namespaces = namespaces
         self._by_namespace = {ns: prefix for prefix, ns in namespaces.items()}
         self._iris: dict[Node, tuple[Any, str | None]] = {}
-        self._literals: dict[Node, tuple[Any, str | None, str | None]] = {}
 
     def iri(self, node: URIRef) -> tuple[Any, str | None]:
         """The pyoxigraph NamedNode of ``node`` and its prefix (None if it has none)."""
@@ -112,10 +111,8 @@ class OxTerms:
 
     def literal(self, node: Literal) -> tuple[Any, str | None, str | None]:
         """The pyoxigraph Literal, the prefix of its datatype and its language tag if pyoxigraph
-        writes it in another case."""
-        found = self._literals.get(node)
-        if found is not None:
-            return found
+        writes it in another case. Not cached: literals rarely repeat, and hashing an rdflib
+        Literal costs more than converting it."""
         prefix = tag = None
         if node.language:
             value = ox.Literal(node, language=node.language)
@@ -126,10 +123,7 @@ class OxTerms:
             value = ox.Literal(node, datatype=datatype)
         else:
             value = ox.Literal(node)
-        found = (value, prefix, tag)
-        if len(self._literals) < 200_000:  # labels and codes repeat; long texts rarely do
-            self._literals[node] = found
-        return found
+        return value, prefix, tag
 
 
 class OxTriples:
@@ -287,7 +281,7 @@ def write_dumps(parts: dict[str, Graph], dumps_dir: Path) -> list[Dump]:
             data = serialize(graph, fmt)
             name = f"compact-kg-{part}.{fmt.extension}"
             for gz in (False, True):
-                payload = gzip.compress(data, mtime=0) if gz else data
+                payload = gzip.compress(data, compresslevel=6, mtime=0) if gz else data
                 path = dumps_dir / (name + (".gz" if gz else ""))
                 _write(path, payload)
                 written.append(Dump(path, part, fmt.media_type, len(payload),
@@ -305,7 +299,7 @@ def write_part_dumps(parts: dict[str, OxTriples], dumps_dir: Path) -> list[Dump]
             data = serialize_triples(triples, fmt, compact=False)
             name = f"compact-kg-{part}.{fmt.extension}"
             for gz in (False, True):
-                payload = gzip.compress(data, mtime=0) if gz else data
+                payload = gzip.compress(data, compresslevel=6, mtime=0) if gz else data
                 path = dumps_dir / (name + (".gz" if gz else ""))
                 _write(path, payload)
                 written.append(Dump(path, part, fmt.media_type, len(payload),

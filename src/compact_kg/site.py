@@ -283,6 +283,17 @@ class Site:
                             str(predicate), [self.value(v, from_page, depth) for v in values]))
         return rows
 
+    def value_markup(self, node: Node, from_page: str) -> Markup:
+        """:meth:`value_html` for the page ``from_page``, ready for a template."""
+        return Markup(self.value_html(node, from_page.rpartition("/")[0]))  # noqa: S704
+
+    def links_markup(self, nodes: list[Node] | set[Node], from_page: str) -> Markup:
+        """What macros.html's ``values(links(nodes, from_page))`` writes, made without it."""
+        folder = from_page.rpartition("/")[0]
+        return Markup(", ".join([  # noqa: S704 - value_html escapes every text
+            self.value_html(n, folder)
+            for n in sorted(nodes, key=lambda n: (self.label(n), str(n)))]))
+
     def links(self, nodes: list[Node] | set[Node], from_page: str) -> list[Value]:
         return [self.value(n, from_page)
                 for n in sorted(nodes, key=lambda n: (self.label(n), str(n)))]
@@ -559,11 +570,11 @@ class Site:
         items = []
         for case in self.instances(ckg.CaseStudy):
             items.append({
-                "item": self.value(case, path),
+                "item": self.value_markup(case, path),
                 "cells": [
-                    ("Area", self.links(set(self.graph.objects(case, ckg.area)), path)),
-                    ("Theme", self.links(self.themes_of(case), path)),
-                    ("Mechanisms", self.links(set(self.graph.objects(case, ckg.mechanism)),
+                    ("Area", self.links_markup(set(self.graph.objects(case, ckg.area)), path)),
+                    ("Theme", self.links_markup(self.themes_of(case), path)),
+                    ("Mechanisms", self.links_markup(set(self.graph.objects(case, ckg.mechanism)),
                                               path)),
                 ]})
         self._index(path, "case-studies", "Case studies",
@@ -597,12 +608,15 @@ class Site:
         for area in self.instances(ckg.Area):
             kinds = sorted(self.label(t) for t in self.graph.objects(area, ckg.authorityType))
             groups[", ".join(kinds) or "(no type)"].append({
-                "item": self.value(area, path),
+                "item": self.value_markup(area, path),
                 "cells": [
-                    ("GSS code", [Value(str(c)) for c in self.graph.objects(area, ckg.gssCode)]),
-                    ("Region", self.links(set(self.graph.objects(area, ckg.region)), path)),
-                    ("Council", self.links(set(self.graph.objects(area, ckg.governedBy)), path)),
-                    ("Case studies", self.links(
+                    ("GSS code", Markup(", ".join(str(escape(c)) for c in  # noqa: S704
+                                                  self.graph.objects(area, ckg.gssCode)))),
+                    ("Region", self.links_markup(set(self.graph.objects(area, ckg.region)),
+                                                 path)),
+                    ("Council", self.links_markup(set(self.graph.objects(area, ckg.governedBy)),
+                                                  path)),
+                    ("Case studies", self.links_markup(
                         {s for s in self.graph.subjects(ckg.area, area)
                          if (s, RDF.type, ckg.CaseStudy) in self.graph}, path)),
                 ]})
@@ -618,11 +632,11 @@ class Site:
             kinds = sorted(self.label(t) for t in self.graph.objects(mechanism, ckg.mechanismType))
             cases = set(self.graph.subjects(ckg.mechanism, mechanism))
             groups[", ".join(kinds) or "(no type)"].append({
-                "item": self.value(mechanism, path),
+                "item": self.value_markup(mechanism, path),
                 "cells": [
-                    ("Case study", self.links(cases, path)),
-                    ("Operated by", self.links(set(self.graph.objects(mechanism, ckg.operatedBy)),
-                                               path)),
+                    ("Case study", self.links_markup(cases, path)),
+                    ("Operated by", self.links_markup(
+                        set(self.graph.objects(mechanism, ckg.operatedBy)), path)),
                 ]})
         self._index(path, "mechanisms", "Mechanisms",
                     "Partnership mechanisms grouped by type, and which areas use each type.",
@@ -639,9 +653,9 @@ class Site:
         items = []
         for theme in self.scheme_concepts(scheme):
             cases = {c for c in self.instances(ckg.CaseStudy) if theme in self.themes_of(c)}
-            items.append({"item": self.value(theme, path),
-                          "cells": [("Definition", [Value(self.description(theme) or "")]),
-                                    ("Case studies", self.links(cases, path))]})
+            items.append({"item": self.value_markup(theme, path),
+                          "cells": [("Definition", escape(self.description(theme) or "")),
+                                    ("Case studies", self.links_markup(cases, path))]})
         self._index(path, "themes", "Themes",
                     "The themes of the booklet's sections, with the case studies under each.",
                     groups=[("", items)], columns=["Theme", "Definition", "Case studies"])
