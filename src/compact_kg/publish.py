@@ -48,7 +48,13 @@ from compact_kg.graphs import IndexedSources, TripleIndex, load_index, new_graph
 from compact_kg.namespace import BASE
 from compact_kg.paths import ProjectPaths, default_paths
 from compact_kg.progress import ProgressCallback, _ignore
-from compact_kg.site import INCOMING_LIMIT, Site, read_saved_queries, script_json
+from compact_kg.site import (
+    INCOMING_LIMIT,
+    Site,
+    read_saved_queries,
+    script_json,
+    write_file,
+)
 
 __all__ = ["HTACCESS", "NGINX_CONF", "PublishSummary", "publish_site"]
 
@@ -235,8 +241,7 @@ def _render_one(site: Site, subject: URIRef, path: str, terms: OxTerms,
     target = f"{site.out}/{path}"  # plain strings: pathlib costs more than it helps here
     for fmt in FORMATS:
         data = serialize_triples(triples, fmt)
-        with open(f"{target}.{fmt.extension}", "wb") as file:  # noqa: PTH123 - see above
-            file.write(data)
+        write_file(f"{target}.{fmt.extension}", data)
         if fmt is _JSONLD:
             site.resource_page(subject, path, data.decode("utf-8"))
 
