@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,8 +29,8 @@ from rdflib.term import Node
 from compact_kg import __version__
 from compact_kg.graphs import new_graph
 
-__all__ = ["FORMATS", "Dump", "OxTerms", "OxTriples", "compact_jsonld", "jsonld_context",
-           "serialize", "serialize_triples", "void_description", "write_dumps",
+__all__ = ["FORMATS", "Dump", "OxTerms", "OxTripleStream", "OxTriples", "compact_jsonld",
+           "jsonld_context", "serialize", "serialize_triples", "void_description", "write_dumps",
            "write_part_dumps"]
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -126,6 +126,40 @@ class OxTerms:
         return value, prefix, tag
 
 
+def _ox_triples(triples: Iterable[tuple[Node, Node, Node]], terms: OxTerms,
+                used: set[str], languages: set[str]) -> Iterator[Any]:
+    """pyoxigraph triples for ``triples``, blank nodes numbered in order of appearance;
+    records the prefixes used and the language tags pyoxigraph writes in lower case."""
+    bnodes: dict[Node, Any] = {}
+    iri, literal = terms.iri, terms.literal
+    for s, p, o in triples:
+        if isinstance(s, URIRef):
+            s2, prefix = iri(s)
+            if prefix is not None:
+                used.add(prefix)
+        else:
+            s2 = bnodes.get(s)
+            if s2 is None:
+                s2 = bnodes[s] = ox.BlankNode(f"b{len(bnodes)}")
+        p2, prefix = iri(p)  # type: ignore[arg-type]
+        if prefix is not None:
+            used.add(prefix)
+        if isinstance(o, URIRef):
+            o2, prefix = iri(o)
+        elif isinstance(o, Literal):
+            o2, prefix, tag = literal(o)
+            if tag is not None:
+                languages.add(tag)
+        else:
+            prefix = None
+            o2 = bnodes.get(o)
+            if o2 is None:
+                o2 = bnodes[o] = ox.BlankNode(f"b{len(bnodes)}")
+        if prefix is not None:
+            used.add(prefix)
+        yield ox.Triple(s2, p2, o2)
+
+
 class OxTriples:
     """rdflib triples as pyoxigraph triples for :func:`serialize_triples`, with the prefixes
     (of ``namespaces``) whose namespace they use, and blank nodes labelled ``b0``, ``b1``...
@@ -134,41 +168,42 @@ class OxTriples:
 
     def __init__(self, triples: Iterable[tuple[Node, Node, Node]],
                  namespaces: dict[str, str], terms: OxTerms | None = None) -> None:
-        terms = terms or OxTerms(namespaces)
-        bnodes: dict[Node, Any] = {}
-        languages: set[str] = set()  # tags pyoxigraph writes in lower case
         used: set[str] = set()
-        out = []
-        iri, literal = terms.iri, terms.literal
-        for s, p, o in triples:
-            if isinstance(s, URIRef):
-                s2, prefix = iri(s)
-                if prefix is not None:
-                    used.add(prefix)
-            else:
-                s2 = bnodes.get(s)
-                if s2 is None:
-                    s2 = bnodes[s] = ox.BlankNode(f"b{len(bnodes)}")
-            p2, prefix = iri(p)  # type: ignore[arg-type]
-            if prefix is not None:
-                used.add(prefix)
-            if isinstance(o, URIRef):
-                o2, prefix = iri(o)
-            elif isinstance(o, Literal):
-                o2, prefix, tag = literal(o)
-                if tag is not None:
-                    languages.add(tag)
-            else:
-                prefix = None
-                o2 = bnodes.get(o)
-                if o2 is None:
-                    o2 = bnodes[o] = ox.BlankNode(f"b{len(bnodes)}")
-            if prefix is not None:
-                used.add(prefix)
-            out.append(ox.Triple(s2, p2, o2))
-        self.triples = out
+        languages: set[str] = set()
+        self.triples: Iterable[Any] = list(_ox_triples(triples, terms or OxTerms(namespaces),
+                                                       used, languages))
         self.prefixes = {prefix: namespaces[prefix] for prefix in namespaces if prefix in used}
         self.languages = sorted(languages)
+
+
+class OxTripleStream(OxTriples):
+    """:class:`OxTriples` for a whole graph: the pyoxigraph triples are made again each time
+    :attr:`triples` is read, one at a time, instead of held in a list (which takes more
+    memory than the graph itself); a first pass finds the prefixes and language tags."""
+
+    def __init__(self, triples: list[tuple[Node, Node, Node]],
+                 namespaces: dict[str, str]) -> None:
+        self._source = triples
+        self._terms = OxTerms(namespaces)
+        used: set[str] = set()
+        languages: set[str] = set()
+        iri = self._terms.iri
+        for triple in triples:
+            for node in triple:
+                if isinstance(node, Literal):
+                    if node.language and node.language != node.language.lower():
+                        languages.add(node.language)
+                    node = node.datatype  # its datatype has a prefix
+                if isinstance(node, URIRef):
+                    prefix = iri(node)[1]
+                    if prefix is not None:
+                        used.add(prefix)
+        self.prefixes = {prefix: namespaces[prefix] for prefix in namespaces if prefix in used}
+        self.languages = sorted(languages)
+
+    @property  # type: ignore[override]
+    def triples(self) -> Iterator[Any]:
+        return _ox_triples(self._source, self._terms, set(), set())
 
 
 def serialize_triples(triples: OxTriples, fmt: RdfFormat, *, compact: bool = True) -> bytes:

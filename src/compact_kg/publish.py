@@ -37,6 +37,7 @@ from compact_kg.dumps import (
     Dump,
     OxTerms,
     OxTriples,
+    OxTripleStream,
     schema_org_dataset,
     serialize,
     serialize_triples,
@@ -191,7 +192,7 @@ def _write_the_rest(site: Site, sources: IndexedSources, out_dir: Path,
     steps reports the workers' progress. Returns the paths written and the dumps."""
     base, graph = site.base, sources.index
     namespaces = prefixes(base)
-    dumps = write_part_dumps({part: OxTriples(triples, namespaces)
+    dumps = write_part_dumps({part: OxTripleStream(triples, namespaces)
                               for part, triples in sources.parts.items()}, out_dir / "dumps")
     poll()
     dataset = URIRef(base + "id/dataset/compact-kg")
