@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import gzip
 import hashlib
+import itertools
 import json
 import re
 from collections import Counter
@@ -326,19 +327,68 @@ def write_dumps(parts: dict[str, Graph], dumps_dir: Path) -> list[Dump]:
     return written
 
 
+class _HashedFile:
+    """A binary file being written, with the SHA-256 and size of what went into it."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = path.open("wb")
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.sha256.update(data)
+        self.size += len(data)
+        return self.file.write(data)
+
+    def flush(self) -> None:
+        self.file.flush()
+
+
+#: N-Triples dumps are serialised this many triples at a time (the syntax is one triple a
+#: line, so the pieces join into the same file), to bound the memory of a large graph.
+NT_CHUNK = 200_000
+
+
+def _dump_pieces(triples: OxTriples, fmt: RdfFormat) -> Iterator[bytes]:
+    if fmt.oxigraph is not ox.RdfFormat.N_TRIPLES:
+        yield serialize_triples(triples, fmt, compact=False)
+        return
+    stream = iter(triples.triples)
+    while piece := list(itertools.islice(stream, NT_CHUNK)):
+        data = ox.serialize(piece, format=ox.RdfFormat.N_TRIPLES)
+        for tag in triples.languages:
+            data = _restore_tag(data, fmt.extension, tag.encode("ascii"))
+        yield data
+
+
 def write_part_dumps(parts: dict[str, OxTriples], dumps_dir: Path) -> list[Dump]:
-    """:func:`write_dumps` for triples already converted by :class:`OxTriples`."""
+    """:func:`write_dumps` for triples already converted by :class:`OxTriples`, written and
+    gzipped as they are serialised (never the whole gzipped file in memory)."""
     written: list[Dump] = []
+    dumps_dir.mkdir(parents=True, exist_ok=True)
     for part, triples in parts.items():
         for fmt in FORMATS:
-            data = serialize_triples(triples, fmt, compact=False)
-            name = f"compact-kg-{part}.{fmt.extension}"
-            for gz in (False, True):
-                payload = gzip.compress(data, compresslevel=6, mtime=0) if gz else data
-                path = dumps_dir / (name + (".gz" if gz else ""))
-                _write(path, payload)
-                written.append(Dump(path, part, fmt.media_type, len(payload),
-                                    hashlib.sha256(payload).hexdigest(), gz))
+            path = dumps_dir / f"compact-kg-{part}.{fmt.extension}"
+            gz_path = path.with_name(path.name + ".gz")
+            parts_written = [path.with_name(path.name + ".part"),
+                             gz_path.with_name(gz_path.name + ".part")]
+            plain, packed = _HashedFile(parts_written[0]), _HashedFile(parts_written[1])
+            try:
+                with gzip.GzipFile(filename="", mode="wb", compresslevel=6,
+                                   fileobj=packed, mtime=0) as gz:  # type: ignore[arg-type]
+                    for data in _dump_pieces(triples, fmt):
+                        plain.write(data)
+                        gz.write(data)
+                        del data
+            finally:
+                plain.file.close()
+                packed.file.close()
+            # Written beside, then renamed: a failed run never leaves a truncated dump.
+            parts_written[0].replace(path)
+            parts_written[1].replace(gz_path)
+            for target, done, gzipped in ((path, plain, False), (gz_path, packed, True)):
+                written.append(Dump(target, part, fmt.media_type, done.size,
+                                    done.sha256.hexdigest(), gzipped))
     sums = "".join(f"{d.sha256}  {d.path.name}\n" for d in written)
     _write(dumps_dir / "SHA256SUMS", sums.encode("ascii"))
     return written
