@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import html
 import json
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -432,3 +434,88 @@ def test_resource_files_keep_the_case_of_language_tags(test_site: Path) -> None:
     for extension in ("ttl", "nt", "jsonld", "rdf"):
         data = (test_site / "id" / "area" / f"surrey.{extension}").read_bytes()
         assert b"en-GB" in data and b"en-gb" not in data, extension
+
+
+def _oxigraph_graph(data: bytes, extension: str) -> Graph:
+    """What pyoxigraph reads from ``data``, as an rdflib graph (via N-Triples)."""
+    triples = pyoxigraph.parse(data, format=OXIGRAPH_FORMAT[extension])
+    return _rdflib(pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES), "nt")
+
+
+def test_resource_jsonld_has_an_inline_context_and_compact_iris(test_site: Path,
+                                                                checkout) -> None:
+    graph = load_sources(checkout).union()
+    for local in ("id/area/surrey", "id/case-study/test-surrey", "def/Area",
+                  "vocab/mechanism-type/compact-champions"):
+        expected = cbd(graph, URIRef(BASE + local), BASE)
+        data = (test_site / f"{local}.jsonld").read_bytes()
+        page = parse_page(test_site / f"{local}.html")
+        (embedded,) = [text for attrs, text in page.scripts
+                       if attrs.get("type") == "application/ld+json"]
+        assert json.loads(embedded) == json.loads(data)
+        document = json.loads(data)
+        context = document["@context"]
+        assert isinstance(context, dict)  # inline: a reader never fetches anything
+        assert all(isinstance(ns, str) and ns.startswith(("http://", "https://"))
+                   for ns in context.values())
+        nodes = {node["@id"]: node for node in document["@graph"]}
+        prefix, _, rest = local.rpartition("/")
+        subject = nodes[next(p for p, ns in context.items() if ns == BASE + prefix + "/")
+                        + ":" + rest]
+        assert "@type" in subject
+        assert not [key for key in subject if key.startswith(("http://", "https://"))]
+        assert isomorphic(_rdflib(data, "jsonld"), expected), local
+        assert isomorphic(_oxigraph_graph(data, "jsonld"), _lower_languages(expected)), local
+
+
+def test_long_lists_of_links_to_a_resource_are_cut_with_a_query_for_all(
+        checkout, tmp_path: Path) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    site = publish_site(tmp_path / "site", paths=checkout, incoming_limit=2).out_dir
+    graph = load_sources(checkout).union()
+    area_class = URIRef(BASE + "def/Area")
+    areas = set(graph.subjects(RDF.type, area_class))
+    assert len(areas) > 2
+    raw = (site / "def" / "Area.html").read_text(encoding="utf-8")
+    (row,) = [line for line in raw.splitlines() if line.startswith("<tr><td>")
+              and f'title="{RDF.type}"' not in line and ">rdf:type</a></td><td>" in line]
+    assert row.count('<a href="../id/area/') == 2
+    assert f"the first 2 of {len(areas)}" in row
+    (href,) = re.findall(r'href="(\.\./query\.html\?query=[^"]*)"', row)
+    query = parse_qs(urlsplit(html.unescape(href)).query)["query"][0]
+    store = pyoxigraph.Store()
+    store.load(graph.serialize(format="nt", encoding="utf-8"),
+               format=pyoxigraph.RdfFormat.N_TRIPLES)
+    found = {solution["from"].value for solution in store.query(query)}
+    assert found == {str(area) for area in areas}
+    # the two shown are the first two by label, as on an uncut page
+    labels = sorted(str(graph.value(area, URIRef("http://www.w3.org/2000/01/rdf-schema#label")))
+                    for area in areas)
+    page = parse_page(site / "def" / "Area.html")
+    assert [text for text in page.text if text in labels][:2] == labels[:2]
+
+
+def test_cli_publish_quiet_and_piped_output_has_no_progress_bar(tmp_path: Path) -> None:
+    for extra in ([], ["--quiet"]):
+        out = tmp_path / f"out{len(extra)}"
+        result = CliRunner().invoke(cli, ["publish", "--out", str(out), *extra])
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("published "), result.output
+        assert "\x1b[" not in result.output and "publishing resource pages" not in result.output
+
+
+def test_resource_page_html_equals_what_the_page_macros_write(checkout, tmp_path: Path) -> None:
+    from compact_kg.graphs import load_index
+    from compact_kg.site import Site
+
+    sources = load_index(checkout)
+    site = Site(sources.index, sources.base, tmp_path, [], sources.model)
+    macro = site.env.from_string('{% from "macros.html" import value %}{{ value(v) }}')
+    nodes = {term for triple in sources.index for term in triple}
+    assert any(isinstance(node, BNode) for node in nodes)
+    assert any(isinstance(node, Literal) and node.language for node in nodes)
+    for page in ("index.html", "def/Area.html", "id/area/surrey.html", "docs/vocabularies/x.html"):
+        folder = page.rpartition("/")[0]
+        for node in nodes:
+            assert site.value_html(node, folder) == macro.render(v=site.value(node, page)), node

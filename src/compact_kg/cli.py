@@ -233,13 +233,17 @@ def validate_command(paths: tuple[str, ...], fmt: str, data_dir: str | None, no_
               help="Folder to write the site into (replaced if it exists).")
 @click.option("--base-uri", default=None,
               help="Rewrite every IRI of https://w3id.org/compact-kg/ to this base (ends in /).")
-def publish_command(out_dir: str, base_uri: str | None) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def publish_command(out_dir: str, base_uri: str | None, quiet: bool) -> None:
     """Write the graph as a static linked-data site: pages, RDF per resource, dumps, VoID."""
     from pathlib import Path
 
+    from compact_kg.progress import progress_bar
     from compact_kg.publish import publish_site
 
-    summary = publish_site(Path(out_dir), base_uri=base_uri, paths=_project_paths())
+    with progress_bar("publishing resource pages", quiet=quiet) as progress:
+        summary = publish_site(Path(out_dir), base_uri=base_uri, paths=_project_paths(),
+                               progress=progress)
     click.echo(f"published {summary.triples} triples, {summary.resources} resource pages, "
                f"{summary.files} files to {summary.out_dir} in {summary.seconds:.1f} s "
                f"(base {summary.base_uri})")

@@ -13,10 +13,11 @@ import datetime as dt
 import functools
 import gzip
 import hashlib
+import itertools
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,9 @@ from rdflib.term import Node
 from compact_kg import __version__
 from compact_kg.graphs import new_graph
 
-__all__ = ["FORMATS", "Dump", "OxTriples", "jsonld_context", "serialize", "serialize_triples",
-           "void_description", "write_dumps", "write_part_dumps"]
+__all__ = ["FORMATS", "Dump", "OxTerms", "OxTripleStream", "OxTriples", "compact_jsonld",
+           "jsonld_context", "serialize", "serialize_triples", "void_description", "write_dumps",
+           "write_part_dumps"]
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 SCHEMA = Namespace("https://schema.org/")
@@ -88,56 +90,189 @@ def serialize(graph: Graph, fmt: RdfFormat) -> bytes:
     return text.encode("utf-8") if isinstance(text, str) else text
 
 
+class OxTerms:
+    """rdflib terms to pyoxigraph terms, with the prefix (of ``namespaces``) of each IRI.
+
+    IRIs are converted once and cached, so one instance shared by every
+    resource of a site saves most of the conversion work; blank nodes are never cached
+    (each :class:`OxTriples` numbers its own)."""
+
+    def __init__(self, namespaces: dict[str, str]) -> None:
+        self.namespaces = namespaces
+        self._by_namespace = {ns: prefix for prefix, ns in namespaces.items()}
+        self._iris: dict[Node, tuple[Any, str | None]] = {}
+
+    def iri(self, node: URIRef) -> tuple[Any, str | None]:
+        """The pyoxigraph NamedNode of ``node`` and its prefix (None if it has none)."""
+        found = self._iris.get(node)
+        if found is None:
+            cut = max(node.rfind("/"), node.rfind("#")) + 1
+            found = self._iris[node] = (ox.NamedNode(node), self._by_namespace.get(node[:cut]))
+        return found
+
+    def literal(self, node: Literal) -> tuple[Any, str | None, str | None]:
+        """The pyoxigraph Literal, the prefix of its datatype and its language tag if pyoxigraph
+        writes it in another case. Not cached: literals rarely repeat, and hashing an rdflib
+        Literal costs more than converting it."""
+        prefix = tag = None
+        if node.language:
+            value = ox.Literal(node, language=node.language)
+            if node.language != node.language.lower():
+                tag = node.language
+        elif node.datatype is not None:
+            datatype, prefix = self.iri(node.datatype)
+            value = ox.Literal(node, datatype=datatype)
+        else:
+            value = ox.Literal(node)
+        return value, prefix, tag
+
+
+def _ox_triples(triples: Iterable[tuple[Node, Node, Node]], terms: OxTerms,
+                used: set[str], languages: set[str]) -> Iterator[Any]:
+    """pyoxigraph triples for ``triples``, blank nodes numbered in order of appearance;
+    records the prefixes used and the language tags pyoxigraph writes in lower case."""
+    bnodes: dict[Node, Any] = {}
+    iri, literal = terms.iri, terms.literal
+    for s, p, o in triples:
+        if isinstance(s, URIRef):
+            s2, prefix = iri(s)
+            if prefix is not None:
+                used.add(prefix)
+        else:
+            s2 = bnodes.get(s)
+            if s2 is None:
+                s2 = bnodes[s] = ox.BlankNode(f"b{len(bnodes)}")
+        p2, prefix = iri(p)  # type: ignore[arg-type]
+        if prefix is not None:
+            used.add(prefix)
+        if isinstance(o, URIRef):
+            o2, prefix = iri(o)
+        elif isinstance(o, Literal):
+            o2, prefix, tag = literal(o)
+            if tag is not None:
+                languages.add(tag)
+        else:
+            prefix = None
+            o2 = bnodes.get(o)
+            if o2 is None:
+                o2 = bnodes[o] = ox.BlankNode(f"b{len(bnodes)}")
+        if prefix is not None:
+            used.add(prefix)
+        yield ox.Triple(s2, p2, o2)
+
+
 class OxTriples:
     """rdflib triples as pyoxigraph triples for :func:`serialize_triples`, with the prefixes
     (of ``namespaces``) whose namespace they use, and blank nodes labelled ``b0``, ``b1``...
     in order of appearance, so that the same triples in the same order always give the same
-    bytes (rdflib's blank node labels are random)."""
+    bytes (rdflib's blank node labels are random). ``terms`` shares a conversion cache."""
 
     def __init__(self, triples: Iterable[tuple[Node, Node, Node]],
-                 namespaces: dict[str, str]) -> None:
-        self._bnodes: dict[Node, ox.BlankNode] = {}
-        self._languages: set[str] = set()  # tags pyoxigraph writes in lower case
-        by_namespace = {ns: prefix for prefix, ns in namespaces.items()}
-        used: dict[str, str] = {}
-        out = []
-        term = self._term
-        for s, p, o in triples:
-            out.append(ox.Triple(term(s), term(p), term(o)))
-            for node in (s, p, o.datatype if isinstance(o, Literal) else o):
-                if isinstance(node, URIRef):
-                    cut = max(node.rfind("/"), node.rfind("#")) + 1
-                    prefix = by_namespace.get(node[:cut])
-                    if prefix is not None:
-                        used[prefix] = node[:cut]
-        self.triples = out
+                 namespaces: dict[str, str], terms: OxTerms | None = None) -> None:
+        used: set[str] = set()
+        languages: set[str] = set()
+        self.triples: Iterable[Any] = list(_ox_triples(triples, terms or OxTerms(namespaces),
+                                                       used, languages))
         self.prefixes = {prefix: namespaces[prefix] for prefix in namespaces if prefix in used}
-        self.languages = sorted(self._languages)
-
-    def _term(self, node: Node) -> Any:
-        if isinstance(node, URIRef):
-            return ox.NamedNode(node)
-        if isinstance(node, Literal):
-            if node.language:
-                if node.language != node.language.lower():
-                    self._languages.add(node.language)
-                return ox.Literal(node, language=node.language)
-            if node.datatype is not None:
-                return ox.Literal(node, datatype=ox.NamedNode(node.datatype))
-            return ox.Literal(node)
-        label = self._bnodes.get(node)
-        if label is None:
-            label = self._bnodes[node] = ox.BlankNode(f"b{len(self._bnodes)}")
-        return label
+        self.languages = sorted(languages)
 
 
-def serialize_triples(triples: OxTriples, fmt: RdfFormat) -> bytes:
-    """Serialise with pyoxigraph: the same graph as :func:`serialize`, many times faster."""
+class OxTripleStream(OxTriples):
+    """:class:`OxTriples` for a whole graph: the pyoxigraph triples are made again each time
+    :attr:`triples` is read, one at a time, instead of held in a list (which takes more
+    memory than the graph itself); a first pass finds the prefixes and language tags."""
+
+    def __init__(self, triples: list[tuple[Node, Node, Node]],
+                 namespaces: dict[str, str]) -> None:
+        self._source = triples
+        self._terms = OxTerms(namespaces)
+        used: set[str] = set()
+        languages: set[str] = set()
+        iri = self._terms.iri
+        for triple in triples:
+            for node in triple:
+                if isinstance(node, Literal):
+                    if node.language and node.language != node.language.lower():
+                        languages.add(node.language)
+                    node = node.datatype  # its datatype has a prefix
+                if isinstance(node, URIRef):
+                    prefix = iri(node)[1]
+                    if prefix is not None:
+                        used.add(prefix)
+        self.prefixes = {prefix: namespaces[prefix] for prefix in namespaces if prefix in used}
+        self.languages = sorted(languages)
+
+    @property  # type: ignore[override]
+    def triples(self) -> Iterator[Any]:
+        return _ox_triples(self._source, self._terms, set(), set())
+
+
+def serialize_triples(triples: OxTriples, fmt: RdfFormat, *, compact: bool = True) -> bytes:
+    """Serialise with pyoxigraph: the same graph as :func:`serialize`, many times faster.
+
+    With ``compact``, JSON-LD gets an inline ``@context`` of the prefixes the triples use
+    (see :func:`compact_jsonld`); otherwise it is pyoxigraph's expanded JSON-LD, written as
+    a stream (the whole-graph dumps, too large to hold as Python objects)."""
     prefixes = triples.prefixes if fmt.oxigraph is not ox.RdfFormat.N_TRIPLES else None
     data = ox.serialize(triples.triples, format=fmt.oxigraph, prefixes=prefixes)
+    if compact and fmt.oxigraph is ox.RdfFormat.JSON_LD:
+        return compact_jsonld(data, triples.prefixes, triples.languages)
     for tag in triples.languages:
         data = _restore_tag(data, fmt.extension, tag.encode("ascii"))
     return data
+
+
+_RDF_TYPE = str(RDF.type)
+
+
+def compact_jsonld(data: bytes, prefixes: dict[str, str], languages: list[str]) -> bytes:
+    """Expanded JSON-LD (as pyoxigraph writes it) made friendlier, as the same graph: an
+    inline ``@context`` of ``prefixes`` (never a remote one), compact IRIs (``cs:x``) for
+    keys, ``@id`` and datatype values, ``@type`` for ``rdf:type``, and language tags in the
+    case of ``languages``.
+
+    A term is written as a compact IRI only if it is ``prefix:local`` with a non-empty
+    local part free of ``/``, ``#`` and ``:``, so that it expands back to the same IRI."""
+    nodes = json.loads(data)
+    by_namespace = {ns: prefix for prefix, ns in prefixes.items()}
+    tags = {tag.lower(): tag for tag in languages}
+    cache: dict[str, str] = {}
+
+    def short(iri: str) -> str:
+        found = cache.get(iri)
+        if found is None:
+            cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+            prefix = by_namespace.get(iri[:cut])
+            local = iri[cut:]
+            found = cache[iri] = (f"{prefix}:{local}" if prefix is not None and local
+                                  and ":" not in local else iri)
+        return found
+
+    def value(item: dict[str, Any]) -> dict[str, Any]:
+        if "@id" in item:
+            return {"@id": short(item["@id"])}
+        if "@type" in item:
+            return {"@value": item["@value"], "@type": short(item["@type"])}
+        if "@language" in item:
+            language = item["@language"]
+            return {"@value": item["@value"], "@language": tags.get(language, language)}
+        return item
+
+    out = []
+    for node in nodes:
+        compacted: dict[str, Any] = {}
+        for key, values in node.items():
+            if key == "@id":
+                compacted[key] = short(values)
+            elif key == _RDF_TYPE and all(list(v) == ["@id"] for v in values):
+                compacted["@type"] = [short(v["@id"]) for v in values]
+            else:
+                compacted[short(key)] = [value(v) for v in values]
+        out.append(compacted)
+    # One node a line: readable, and written by json's C encoder (indent= is not).
+    context = json.dumps(dict(sorted(prefixes.items())), ensure_ascii=False)
+    graph = ",\n".join([json.dumps(node, ensure_ascii=False) for node in out])
+    return f'{{"@context": {context},\n"@graph": [\n{graph}\n]}}\n'.encode()
 
 
 def _restore_tag(data: bytes, extension: str, tag: bytes) -> bytes:
@@ -182,7 +317,7 @@ def write_dumps(parts: dict[str, Graph], dumps_dir: Path) -> list[Dump]:
             data = serialize(graph, fmt)
             name = f"compact-kg-{part}.{fmt.extension}"
             for gz in (False, True):
-                payload = gzip.compress(data, mtime=0) if gz else data
+                payload = gzip.compress(data, compresslevel=6, mtime=0) if gz else data
                 path = dumps_dir / (name + (".gz" if gz else ""))
                 _write(path, payload)
                 written.append(Dump(path, part, fmt.media_type, len(payload),
@@ -192,19 +327,68 @@ def write_dumps(parts: dict[str, Graph], dumps_dir: Path) -> list[Dump]:
     return written
 
 
+class _HashedFile:
+    """A binary file being written, with the SHA-256 and size of what went into it."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = path.open("wb")
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.sha256.update(data)
+        self.size += len(data)
+        return self.file.write(data)
+
+    def flush(self) -> None:
+        self.file.flush()
+
+
+#: N-Triples dumps are serialised this many triples at a time (the syntax is one triple a
+#: line, so the pieces join into the same file), to bound the memory of a large graph.
+NT_CHUNK = 200_000
+
+
+def _dump_pieces(triples: OxTriples, fmt: RdfFormat) -> Iterator[bytes]:
+    if fmt.oxigraph is not ox.RdfFormat.N_TRIPLES:
+        yield serialize_triples(triples, fmt, compact=False)
+        return
+    stream = iter(triples.triples)
+    while piece := list(itertools.islice(stream, NT_CHUNK)):
+        data = ox.serialize(piece, format=ox.RdfFormat.N_TRIPLES)
+        for tag in triples.languages:
+            data = _restore_tag(data, fmt.extension, tag.encode("ascii"))
+        yield data
+
+
 def write_part_dumps(parts: dict[str, OxTriples], dumps_dir: Path) -> list[Dump]:
-    """:func:`write_dumps` for triples already converted by :class:`OxTriples`."""
+    """:func:`write_dumps` for triples already converted by :class:`OxTriples`, written and
+    gzipped as they are serialised (never the whole gzipped file in memory)."""
     written: list[Dump] = []
+    dumps_dir.mkdir(parents=True, exist_ok=True)
     for part, triples in parts.items():
         for fmt in FORMATS:
-            data = serialize_triples(triples, fmt)
-            name = f"compact-kg-{part}.{fmt.extension}"
-            for gz in (False, True):
-                payload = gzip.compress(data, mtime=0) if gz else data
-                path = dumps_dir / (name + (".gz" if gz else ""))
-                _write(path, payload)
-                written.append(Dump(path, part, fmt.media_type, len(payload),
-                                    hashlib.sha256(payload).hexdigest(), gz))
+            path = dumps_dir / f"compact-kg-{part}.{fmt.extension}"
+            gz_path = path.with_name(path.name + ".gz")
+            parts_written = [path.with_name(path.name + ".part"),
+                             gz_path.with_name(gz_path.name + ".part")]
+            plain, packed = _HashedFile(parts_written[0]), _HashedFile(parts_written[1])
+            try:
+                with gzip.GzipFile(filename="", mode="wb", compresslevel=6,
+                                   fileobj=packed, mtime=0) as gz:  # type: ignore[arg-type]
+                    for data in _dump_pieces(triples, fmt):
+                        plain.write(data)
+                        gz.write(data)
+                        del data
+            finally:
+                plain.file.close()
+                packed.file.close()
+            # Written beside, then renamed: a failed run never leaves a truncated dump.
+            parts_written[0].replace(path)
+            parts_written[1].replace(gz_path)
+            for target, done, gzipped in ((path, plain, False), (gz_path, packed, True)):
+                written.append(Dump(target, part, fmt.media_type, done.size,
+                                    done.sha256.hexdigest(), gzipped))
     sums = "".join(f"{d.sha256}  {d.path.name}\n" for d in written)
     _write(dumps_dir / "SHA256SUMS", sums.encode("ascii"))
     return written

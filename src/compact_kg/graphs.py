@@ -30,6 +30,7 @@ from compact_kg.rdfio import (
 )
 
 _XSD_STRING = str(XSD.string)
+_same_text = str.__eq__
 
 __all__ = ["IndexedSources", "SourceGraphs", "TripleIndex", "cbd", "is_ours", "load_index",
            "load_sources", "prefixes", "rebase_graph"]
@@ -193,7 +194,17 @@ class TripleIndex:
                 ) -> Iterator[tuple[Node, Node, Node]]:
         s, p, o = pattern
         if s is not None:
-            for p2, o2 in self._out.get(s, ()):
+            pairs = self._out.get(s)
+            if not pairs:
+                return
+            if o is None and type(p) is URIRef:
+                # The hot path (the objects of one property): predicates are always IRIs, so
+                # plain string equality is rdflib's equality here, without its Python __eq__.
+                for p2, o2 in pairs:
+                    if p2 is p or _same_text(p2, p):
+                        yield s, p2, o2
+                return
+            for p2, o2 in pairs:
                 if (p is None or p2 == p) and (o is None or o2 == o):
                     yield s, p2, o2
         elif o is not None and not isinstance(o, Literal):

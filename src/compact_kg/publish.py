@@ -24,6 +24,7 @@ import multiprocessing as mp
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,9 @@ from rdflib.namespace import DCTERMS
 from compact_kg.dumps import (
     FORMATS,
     Dump,
+    OxTerms,
     OxTriples,
+    OxTripleStream,
     schema_org_dataset,
     serialize,
     serialize_triples,
@@ -42,11 +45,17 @@ from compact_kg.dumps import (
     write_part_dumps,
 )
 from compact_kg.errors import InputError
-from compact_kg.graphs import TripleIndex, load_index, new_graph, prefixes
+from compact_kg.graphs import IndexedSources, TripleIndex, load_index, new_graph, prefixes
 from compact_kg.namespace import BASE
 from compact_kg.paths import ProjectPaths, default_paths
 from compact_kg.progress import ProgressCallback, _ignore
-from compact_kg.site import Site, read_saved_queries, script_json
+from compact_kg.site import (
+    INCOMING_LIMIT,
+    Site,
+    read_saved_queries,
+    script_json,
+    write_file,
+)
 
 __all__ = ["HTACCESS", "NGINX_CONF", "PublishSummary", "publish_site"]
 
@@ -135,12 +144,15 @@ def _check_out_dir(out_dir: Path, paths: ProjectPaths) -> None:
 
 def publish_site(out_dir: Path, *, base_uri: str | None = None,
                  paths: ProjectPaths | None = None, processes: int | None = None,
-                 progress: ProgressCallback | None = None) -> PublishSummary:
+                 progress: ProgressCallback | None = None,
+                 incoming_limit: int = INCOMING_LIMIT) -> PublishSummary:
     """Write the whole site for the checkout at ``paths`` into ``out_dir`` (replaced).
 
     The resource pages (five files per resource) are shared between ``processes`` forked
     workers (default: one per core, at most two); ``progress(done, total)`` is called as they
-    finish. The output does not depend on the number of processes.
+    finish. The output does not depend on the number of processes. A resource page lists
+    at most ``incoming_limit`` of the resources that link to it through one property, and
+    links to the query page with the query that lists them all.
     """
     started = time.perf_counter()
     paths = paths or default_paths()
@@ -154,8 +166,35 @@ def publish_site(out_dir: Path, *, base_uri: str | None = None,
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
 
-    dumps = write_part_dumps({part: OxTriples(triples, namespaces)
+    queries = read_saved_queries(paths.queries_dir, rebase=(BASE, base))
+    site = Site(graph, base, out_dir, queries, sources.model, incoming_limit)
+    # Two IRIs can share a path ("a b" and "a_b"): the last in IRI order wins, as it would
+    # if the pages were written one after the other in that order.
+    winners: dict[str, URIRef] = {}
+    for subject, path in sorted(site.pages.items()):
+        winners.pop(path, None)
+        winners[path] = subject
+    resources = sorted((subject, path) for path, subject in winners.items())
+    # The workers start on the resource pages now; this process writes everything else
+    # meanwhile (dumps, VoID, index and documentation pages), then waits for them.
+    with _Renderer(site, resources, namespaces, processes, progress or _ignore) as renderer:
+        files, dumps = _write_the_rest(site, sources, out_dir, renderer.poll)
+    files |= {f"{out_dir}/{path}.{ext}" for _, path in resources for ext in _EXTENSIONS}
+    return PublishSummary(out_dir=out_dir, base_uri=base, triples=len(graph),
+                          resources=len(site.pages), files=len(files),
+                          dumps=[d.path for d in dumps],
+                          seconds=time.perf_counter() - started)
+
+
+def _write_the_rest(site: Site, sources: IndexedSources, out_dir: Path,
+                    poll: Callable[[], None]) -> tuple[set[str], list[Dump]]:
+    """Dumps, VoID, server configuration, index and documentation pages; ``poll`` between
+    steps reports the workers' progress. Returns the paths written and the dumps."""
+    base, graph = site.base, sources.index
+    namespaces = prefixes(base)
+    dumps = write_part_dumps({part: OxTripleStream(triples, namespaces)
                               for part, triples in sources.parts.items()}, out_dir / "dumps")
+    poll()
     dataset = URIRef(base + "id/dataset/compact-kg")
     about = new_graph(base)  # what the data (not the model) says about the dataset
     for triple in sources.parts["data"]:
@@ -164,7 +203,7 @@ def publish_site(out_dir: Path, *, base_uri: str | None = None,
             if isinstance(triple[2], BNode):
                 for nested in graph.triples((triple[2], None, None)):
                     about.add(nested)  # type: ignore[arg-type]
-    sources.parts.clear()  # free the part lists before the pages are rendered
+    sources.parts.clear()  # the part lists are not needed any more
     void = void_description(data=about, model=sources.model, base=base, dumps=dumps,
                             site_url=base, whole=graph)
     (out_dir / "void.ttl").write_bytes(serialize(void, FORMATS[0]))
@@ -173,37 +212,16 @@ def publish_site(out_dir: Path, *, base_uri: str | None = None,
     (well_known / "void").write_bytes((out_dir / "void.ttl").read_bytes())
     (out_dir / ".htaccess").write_text(HTACCESS, encoding="utf-8")
     (out_dir / "nginx.conf").write_text(NGINX_CONF, encoding="utf-8")
-    files = {d.path for d in dumps} | {out_dir / "dumps" / "SHA256SUMS", out_dir / "void.ttl",
-                                       well_known / "void", out_dir / ".htaccess",
-                                       out_dir / "nginx.conf"}
-
-    queries = read_saved_queries(paths.queries_dir, rebase=(BASE, base))
-    site = Site(graph, base, out_dir, queries, sources.model)
-    # Two IRIs can share a path ("a b" and "a_b"): the last in IRI order wins, as it would
-    # if the pages were written one after the other in that order.
-    winners: dict[str, URIRef] = {}
-    for subject, path in sorted(site.pages.items()):
-        winners.pop(path, None)
-        winners[path] = subject
-    resources = sorted((subject, path) for path, subject in winners.items())
-    _render_resources(site, resources, namespaces, processes, progress or _ignore)
-    files |= {out_dir / f"{path}.{ext}" for _, path in resources for ext in _EXTENSIONS}
-    site.case_studies_page()
-    site.areas_page()
-    site.mechanisms_page()
-    site.themes_page()
-    site.ontology_page()
-    site.vocabulary_pages()
-    site.shapes_page()
-    site.queries_page()
-    site.query_page()
+    files = {str(path) for path in (
+        *(d.path for d in dumps), out_dir / "dumps" / "SHA256SUMS", out_dir / "void.ttl",
+        well_known / "void", out_dir / ".htaccess", out_dir / "nginx.conf")}
+    for page in (site.case_studies_page, site.areas_page, site.mechanisms_page,
+                 site.themes_page, site.ontology_page, site.vocabulary_pages,
+                 site.shapes_page, site.queries_page, site.query_page):
+        poll()
+        page()
     _landing_page(site, void, graph, base, dumps)
-    files |= set(site.written)
-
-    return PublishSummary(out_dir=out_dir, base_uri=base, triples=len(graph),
-                          resources=len(site.pages), files=len(files),
-                          dumps=[d.path for d in dumps],
-                          seconds=time.perf_counter() - started)
+    return files | {str(path) for path in site.written}, dumps
 
 
 _EXTENSIONS = ("html", *(fmt.extension for fmt in FORMATS))
@@ -212,16 +230,19 @@ _JSONLD = next(f for f in FORMATS if f.extension == "jsonld")
 _JOB: dict[str, Any] = {}
 
 
-def _render_one(site: Site, subject: URIRef, path: str, namespaces: dict[str, str]) -> None:
+def _render_one(site: Site, subject: URIRef, path: str, terms: OxTerms,
+                folders: set[str]) -> None:
     """The five files of one resource: its concise bounded description in four syntaxes
     (serialised by pyoxigraph) and its HTML page."""
-    triples = OxTriples(site.graph.cbd(subject), namespaces)  # type: ignore[union-attr]
-    target = site.out / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    name = target.name
+    triples = OxTriples(site.graph.cbd(subject), terms.namespaces, terms)  # type: ignore[union-attr]
+    folder = path.rpartition("/")[0]
+    if folder not in folders:
+        (site.out / folder).mkdir(parents=True, exist_ok=True)
+        folders.add(folder)
+    target = f"{site.out}/{path}"  # plain strings: pathlib costs more than it helps here
     for fmt in FORMATS:
         data = serialize_triples(triples, fmt)
-        target.with_name(f"{name}.{fmt.extension}").write_bytes(data)
+        write_file(f"{target}.{fmt.extension}", data)
         if fmt is _JSONLD:
             site.resource_page(subject, path, data.decode("utf-8"))
 
@@ -230,33 +251,69 @@ def _render_chunk(chunk: int) -> int:
     site, resources, namespaces, chunks = (_JOB["site"], _JOB["resources"],
                                            _JOB["namespaces"], _JOB["chunks"])
     mine = resources[chunk::chunks]
+    terms = _JOB.get("terms")
+    if terms is None:  # one conversion cache per process
+        terms = _JOB["terms"] = OxTerms(namespaces)
+    folders = _JOB.setdefault("folders", set())
     for subject, path in mine:
-        _render_one(site, subject, path, namespaces)
+        _render_one(site, subject, path, terms, folders)
     return len(mine)
 
 
-def _render_resources(site: Site, resources: list[tuple[URIRef, str]],
-                      namespaces: dict[str, str], processes: int | None,
-                      progress: ProgressCallback) -> None:
-    """Render every resource, in a pool of forked workers when there are many."""
-    total = len(resources)
-    processes = processes or min(2, os.cpu_count() or 1)
-    site.env.get_template("resource.html")  # compiled once, before the fork
-    chunks = max(1, min(64, total // 50))
-    _JOB.update(site=site, resources=resources, namespaces=namespaces, chunks=chunks)
-    try:
-        done = 0
-        if processes <= 1 or total < 100 or "fork" not in mp.get_all_start_methods():
-            for chunk in range(chunks):
-                done += _render_chunk(chunk)
-                progress(done, total)
+class _Renderer:
+    """The resource pages, in a pool of forked workers when there are many (else in this
+    process, on leaving the ``with`` block). :meth:`poll` reports finished work without
+    waiting; leaving the block waits for the rest."""
+
+    def __init__(self, site: Site, resources: list[tuple[URIRef, str]],
+                 namespaces: dict[str, str], processes: int | None,
+                 progress: ProgressCallback) -> None:
+        self.total = len(resources)
+        self.done = 0
+        self.progress = progress
+        processes = processes or min(2, os.cpu_count() or 1)
+        site.env.get_template("resource.html")  # compiled once, before the fork
+        self.chunks = max(1, min(64, self.total // 50))
+        _JOB.update(site=site, resources=resources, namespaces=namespaces, chunks=self.chunks)
+        self.pool: Any = None
+        self.results: Any = None
+        if processes > 1 and self.total >= 100 and "fork" in mp.get_all_start_methods():
+            self.pool = mp.get_context("fork").Pool(processes)
+            self.results = self.pool.imap_unordered(_render_chunk, range(self.chunks))
+
+    def __enter__(self) -> _Renderer:
+        return self
+
+    def poll(self) -> None:
+        if self.results is None:
             return
-        with mp.get_context("fork").Pool(processes) as pool:
-            for count in pool.imap_unordered(_render_chunk, range(chunks)):
-                done += count
-                progress(done, total)
-    finally:
-        _JOB.clear()
+        while True:
+            try:
+                count = self.results.next(timeout=0)
+            except (StopIteration, mp.TimeoutError):
+                return
+            self.done += count
+            self.progress(self.done, self.total)
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        try:
+            if error is None:
+                if self.results is None:
+                    for chunk in range(self.chunks):
+                        self.done += _render_chunk(chunk)
+                        self.progress(self.done, self.total)
+                else:
+                    for count in self.results:
+                        self.done += count
+                        self.progress(self.done, self.total)
+        finally:
+            if self.pool is not None:
+                if error is None:
+                    self.pool.close()
+                else:
+                    self.pool.terminate()
+                self.pool.join()
+            _JOB.clear()
 
 
 def _landing_page(site: Site, void: Graph, graph: TripleIndex, base: str,

@@ -15,15 +15,18 @@ JSON for ``<script>`` blocks, escaped by :func:`script_json`.
 from __future__ import annotations
 
 import functools
+import heapq
 import json
+import os
 import posixpath
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS
 from rdflib.term import Node
@@ -32,13 +35,22 @@ from compact_kg import __version__
 from compact_kg.graphs import TripleIndex
 from compact_kg.svg import Axis, TimePoint, matrix_svg, parse_date, timeline_svg
 
-__all__ = ["SavedQuery", "Site", "page_path", "read_saved_queries", "script_json"]
+__all__ = ["INCOMING_LIMIT", "SavedQuery", "Site", "page_path", "read_saved_queries", "script_json",
+           "write_file"]
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _SAFE = re.compile(r"[^A-Za-z0-9._~\-/]")
 LABEL_PREDICATES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
 DESCRIPTION_PREDICATES = (DCTERMS.description, SKOS.definition, RDFS.comment, SH.message)
 LANG_PREFERENCE = ("en-gb", "en", None)
+
+#: How many resources linking to a resource through one property its page lists; the rest
+#: are a query away (a class, a theme or a region is the object of thousands of triples).
+INCOMING_LIMIT = 100
+_ROW_ORDER = {p: i for i, p in enumerate((RDF.type, *LABEL_PREDICATES, *DESCRIPTION_PREDICATES))}
+_ALTERNATES = (("ttl", "text/turtle"), ("jsonld", "application/ld+json"),
+               ("rdf", "application/rdf+xml"), ("nt", "application/n-triples"))
+_MARKS = ("\x00title\x00", "\x00head\x00", "\x00main\x00")  # cut points of a page frame
 
 # Index pages and the saved query that produces the same list.
 INDEX_QUERIES = {
@@ -83,6 +95,18 @@ def _relpath(target: str, folder: str) -> str:
         common += 1
     rel = [".."] * (len(start) - common) + path[common:]
     return "/".join(rel) if rel else "."
+
+
+def write_file(path: str, data: bytes) -> None:
+    """Create or replace the file ``path`` with ``data`` in three system calls (open, write,
+    close): a site has five files per resource, and Python's buffered files add more."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def script_json(text: str) -> Markup:
@@ -178,8 +202,9 @@ class Site:
     """Renders the graph into HTML pages in ``out``; knows labels, paths and links."""
 
     def __init__(self, graph: Graph | TripleIndex, base: str, out: Path, queries: list[SavedQuery],
-                 model: Graph) -> None:
+                 model: Graph, incoming_limit: int = INCOMING_LIMIT) -> None:
         self.graph = graph
+        self.incoming_limit = incoming_limit
         self.model = model
         self.base = base
         self.out = out
@@ -200,6 +225,9 @@ class Site:
         self._instances: dict[Node, list[URIRef]] = {}
         self._themes: dict[Node, set[Node]] = {}
         self.written: list[Path] = []
+        self._fragments: dict[Node, tuple[str | None, str, str]] = {}
+        self._folder_links: dict[tuple[str, str], str] = {}
+        self._shells: dict[str, tuple[str, str, str, str]] = {}
 
     # -- names and links -------------------------------------------------------------------
 
@@ -269,13 +297,24 @@ class Site:
                             str(predicate), [self.value(v, from_page, depth) for v in values]))
         return rows
 
+    def value_markup(self, node: Node, from_page: str) -> Markup:
+        """:meth:`value_html` for the page ``from_page``, ready for a template."""
+        return Markup(self.value_html(node, from_page.rpartition("/")[0]))  # noqa: S704
+
+    def links_markup(self, nodes: list[Node] | set[Node], from_page: str) -> Markup:
+        """What macros.html's ``values(links(nodes, from_page))`` writes, made without it."""
+        folder = from_page.rpartition("/")[0]
+        return Markup(", ".join([  # noqa: S704 - value_html escapes every text
+            self.value_html(n, folder)
+            for n in sorted(nodes, key=lambda n: (self.label(n), str(n)))]))
+
     def links(self, nodes: list[Node] | set[Node], from_page: str) -> list[Value]:
         return [self.value(n, from_page)
                 for n in sorted(nodes, key=lambda n: (self.label(n), str(n)))]
 
     # -- writing ---------------------------------------------------------------------------
 
-    def write(self, path: str, template: str, **context: object) -> None:
+    def _page_context(self, path: str) -> dict[str, object]:
         root = self.rel(path, "index.html").removesuffix("index.html") or "./"
         nav = [(title, self.rel(path, target)) for title, target in (
             ("Home", "index.html"), ("Case studies", "case-studies.html"),
@@ -284,8 +323,10 @@ class Site:
             ("Vocabularies", "docs/vocabularies.html"), ("Shapes", "docs/shapes.html"),
             ("Saved queries", "queries.html"), ("Query", "query.html"),
             ("VoID", "void.ttl"))]
-        html = self.env.get_template(template).render(
-            root=root, nav=nav, version=__version__, **context)
+        return {"root": root, "nav": nav, "version": __version__}
+
+    def write(self, path: str, template: str, **context: object) -> None:
+        html = self.env.get_template(template).render(**self._page_context(path), **context)
         target = self.out / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
@@ -297,49 +338,226 @@ class Site:
 
     # -- resource pages --------------------------------------------------------------------
 
-    def provenance(self, subject: Node, from_page: str) -> list[dict[str, object]]:
-        blocks = []
-        ckg = self.ckg
-        for locator in sorted(self.graph.objects(subject, PROV.wasDerivedFrom)):  # type: ignore[arg-type]
-            block: dict[str, object] = {"locator": self.value(locator, from_page)}
-            publication = next(self.graph.objects(locator, DCTERMS.isPartOf), None)
+    # The resource pages are many (one per IRI of our namespace) and link to each other a
+    # lot, so they are written without a template per value: each linked resource's HTML
+    # fragment is made once (escaped label, IRI, file name) and only the relative folder
+    # part of its link is added per page, from a small table of folder pairs. The HTML is
+    # byte for byte what the macros of the other pages (macros.html) write for the same
+    # values; tests/test_publish.py checks it.
+
+    def _folder_to(self, folder: str, target_dir: str) -> str:
+        """The relative prefix (``""``, ``"../area/"``...) from ``folder`` to ``target_dir``."""
+        key = (folder, target_dir)
+        found = self._folder_links.get(key)
+        if found is None:
+            found = _relpath(target_dir + "/x", folder)[:-1] if target_dir else \
+                _relpath("x", folder)[:-1]
+            self._folder_links[key] = found
+        return found
+
+    def _iri_parts(self, node: URIRef) -> tuple[str | None, str, str]:
+        """(folder of its page or None, the rest of its value link, its predicate link)."""
+        found = self._fragments.get(node)
+        if found is None:
+            if len(self._fragments) > 500_000:
+                self._fragments.clear()  # bounded memory on large graphs; same output
+            text = str(escape(self.label(node)))
+            iri = str(escape(str(node)))
+            path = self.pages.get(node)
+            if path is not None:
+                folder, _, name = path.rpartition("/")
+                found = (folder, f'{name}.html" title="{iri}">{text}</a>',
+                         f'{name}.html">{text}</a>')
+            else:
+                href = self.href(node, "")  # external (absolute) or None
+                if href is not None:
+                    href = str(escape(href))
+                    found = (None, f'<a href="{href}" title="{iri}">{text}</a>',
+                             f'<a href="{href}">{text}</a>')
+                else:
+                    found = (None, f'<span title="{iri}">{text}</span>', text)
+            self._fragments[node] = found
+        return found
+
+    def _iri_html(self, node: URIRef, folder: str) -> str:
+        target, rest, _ = self._iri_parts(node)
+        if target is None:
+            return rest
+        return '<a href="' + self._folder_to(folder, target) + rest
+
+    def _predicate_html(self, node: URIRef, folder: str) -> str:
+        target, _, rest = self._iri_parts(node)
+        if target is None:
+            return rest
+        return '<a href="' + self._folder_to(folder, target) + rest
+
+    def value_html(self, node: Node, folder: str, depth: int = 0) -> str:
+        """The HTML of ``node`` on a page in ``folder``: what macros.html's ``value`` writes
+        for :meth:`value` (a link with the label, a literal with its language or datatype,
+        a blank node's own properties as a nested table)."""
+        if isinstance(node, URIRef):
+            return self._iri_html(node, folder)
+        if isinstance(node, Literal):
+            text = str(escape(str(node)))
+            note = f"@{node.language}" if node.language else (
+                self.qname(str(node.datatype)) if node.datatype else None)
+            return f'{text} <span class="note">{escape(note)}</span>' if note else text
+        if depth < 4:
+            rows = self._rows_html(node, folder, depth + 1, nested=True)
+            if rows:
+                return '<table class="nested">' + rows + "</table>"
+        return "(blank node)"
+
+    def _value_text(self, node: Node) -> str:
+        """The text a :class:`Value` of ``node`` shows."""
+        if isinstance(node, URIRef):
+            return self.label(node)
+        return str(node) if isinstance(node, Literal) else "(blank node)"
+
+    def _sort_key(self, node: Node) -> tuple[str, str]:
+        return (str(node) if isinstance(node, Literal) else self.label(node), str(node))
+
+    def _rows_html(self, subject: Node, folder: str, depth: int = 0,
+                   nested: bool = False) -> str:
+        """:meth:`rows` as the HTML of the properties table (or a nested one)."""
+        grouped: dict[Node, list[Node]] = {}
+        for p, o in self.graph.predicate_objects(subject):  # type: ignore[arg-type]
+            values = grouped.get(p)
+            if values is None:
+                grouped[p] = [o]
+            else:
+                values.append(o)
+        out = []
+        order = _ROW_ORDER
+        for predicate in sorted(grouped, key=lambda p: (order.get(p, 99), self.label(p))):
+            values = grouped[predicate]
+            if len(values) > 1:
+                values = sorted(values, key=self._sort_key)
+            cell = "<br>".join([self.value_html(v, folder, depth) for v in values])
+            link = self._predicate_html(predicate, folder)  # type: ignore[arg-type]
+            if nested:
+                out.append(f"<tr><th>{link}</th><td>{cell}</td></tr>")
+            else:
+                out.append(f'<tr><td>{link}<br><span class="note">{escape(str(predicate))}'
+                           f"</span></td>\n<td>{cell}</td></tr>\n")
+        return "".join(out)
+
+    def _provenance_html(self, subject: Node, folder: str) -> str:
+        """Where the facts about ``subject`` come from: one box per source locator, with the
+        publication's title, publisher, date, pages and section."""
+        out = []
+        graph, ckg = self.graph, self.ckg
+        for locator in sorted(graph.objects(subject, PROV.wasDerivedFrom)):  # type: ignore[arg-type]
+            html = ['<div class="prov"><strong>Source:</strong>\n']
+            publication = next(graph.objects(locator, DCTERMS.isPartOf), None)
             if publication is not None:
-                title = _pick(list(self.graph.objects(publication, DCTERMS.title)))
-                block["publication"] = self.value(publication, from_page)
-                block["title"] = str(title) if title is not None else self.label(publication)
-                publisher = next(self.graph.objects(publication, DCTERMS.publisher), None)
+                title = _pick(list(graph.objects(publication, DCTERMS.title)))
+                title_text = str(title) if title is not None else self.label(publication)
+                html.append(self.value_html(publication, folder))
+                if title_text and title_text != self._value_text(publication):
+                    html.append(f" — <em>{escape(title_text)}</em>")
+                publisher = next(graph.objects(publication, DCTERMS.publisher), None)
                 if publisher is not None:
-                    block["publisher"] = self.value(publisher, from_page)
-                issued = next(self.graph.objects(publication, DCTERMS.issued), None)
-                block["issued"] = str(issued) if issued is not None else None
-            start = next(self.graph.objects(locator, ckg.pageStart), None)
-            end = next(self.graph.objects(locator, ckg.pageEnd), None)
+                    html.append(", published by " + self.value_html(publisher, folder))
+                issued = next(graph.objects(publication, DCTERMS.issued), None)
+                if issued is not None and str(issued):
+                    html.append(f" ({escape(str(issued))})")
+            start = next(graph.objects(locator, ckg.pageStart), None)
+            end = next(graph.objects(locator, ckg.pageEnd), None)
             if start is not None:
-                block["pages"] = f"{start}–{end}" if end is not None and end != start \
-                    else f"{start}"
-            section = next(self.graph.objects(locator, ckg.section), None)
-            block["section"] = str(section) if section is not None else None
-            blocks.append(block)
-        return blocks
+                pages = f"{start}–{end}" if end is not None and end != start else f"{start}"
+                if pages:
+                    html.append(f", p. {escape(pages)}")
+            section = next(graph.objects(locator, ckg.section), None)
+            if section is not None and str(section):
+                html.append(f", section “{escape(str(section))}”")
+            html.append('<br><span class="note">locator: ' + self.value_html(locator, folder)
+                        + "</span></div>\n")
+            out.append("".join(html))
+        return "".join(out)
+
+    def _incoming_html(self, subject: URIRef, folder: str) -> str:
+        incoming: dict[tuple[str, str], list[Node]] = defaultdict(list)
+        for s, p in self.graph.subject_predicates(subject):
+            incoming[(self.label(p), str(p))].append(s)
+        if not incoming:
+            return ""
+        out = ["<h2>Referred to by</h2>\n<table>\n<tr><th>Property</th><th>From</th></tr>\n"]
+        for (_, piri), sources in sorted(incoming.items()):
+            predicate = URIRef(piri)
+            more = len(sources) - self.incoming_limit
+            if more > 0:  # nsmallest is sorted()[:n], ties in graph order
+                sources = heapq.nsmallest(self.incoming_limit, sources, key=self._value_text)
+            else:
+                sources = sorted(sources, key=self._value_text)
+            cell = "<br>".join([self.value_html(s, folder) for s in sources])
+            if more > 0:
+                cell += "<br>" + self._more_html(subject, predicate, len(sources) + more, folder)
+            out.append(f"<tr><td>{self._predicate_html(predicate, folder)}</td>"
+                       f"<td>{cell}</td></tr>\n")
+        out.append("</table>\n")
+        return "".join(out)
+
+    def _more_html(self, subject: URIRef, predicate: URIRef, total: int, folder: str) -> str:
+        """The line under a list cut at ``incoming_limit``: how many there are, and a link
+        to the query page with the query that lists them all."""
+        query = (f"SELECT ?from ?label WHERE {{\n  ?from <{predicate}> <{subject}> .\n"
+                 f"  OPTIONAL {{ ?from <{RDFS.label}> ?label }}\n}} ORDER BY ?label ?from")
+        href = self._folder_to(folder, "") + "query.html?query=" + quote(query, safe="")
+        return (f'<span class="note">… the first {self.incoming_limit} of {total:,}: '
+                f'<a href="{escape(href)}">list them all with a query</a> '
+                "(or see the data dumps)</span>")
+
+    def resource_html(self, subject: URIRef, path: str, jsonld: str) -> str:
+        """The HTML page of one resource (see :meth:`resource_page`)."""
+        folder, _, name = path.rpartition("/")
+        shell = self._shells.get(folder)
+        if shell is None:
+            shell = self._shells[folder] = self._shell(path)
+        iri = str(subject)
+        qname = self.qname(iri)
+        head = "".join(
+            f'<link rel="alternate" type="{media}" href="{name}.{ext}">\n'
+            for ext, media in _ALTERNATES) + \
+            f'<script type="application/ld+json">{script_json(jsonld)}</script>\n'
+        iri_html = escape(iri)
+        main = [f"<h1>{escape(self.label(subject))}</h1>\n<p class=\"iri\">{iri_html}"
+                + (f" ({escape(qname)})" if qname != iri else "") + "</p>\n"]
+        types = sorted(set(self.graph.objects(subject, RDF.type)), key=self._sort_key)
+        if types:
+            main.append("<p>Type: " + ", ".join([self.value_html(t, folder) for t in types])
+                        + "</p>")
+        description = self.description(subject)
+        if description:
+            main.append(f'<p class="description">{escape(description)}</p>')
+        main.append(self._provenance_html(subject, folder))
+        main.append("<h2>Properties</h2>\n<table>\n<tr><th>Property</th><th>Value</th></tr>\n")
+        main.append(self._rows_html(subject, folder))
+        main.append("</table>\n")
+        main.append(self._incoming_html(subject, folder))
+        main.append("<p>This resource as data:\n" + " · ".join(
+            f'<a href="{name}.{ext}">{ext.upper()}</a>' for ext, _ in _ALTERNATES) + "</p>\n")
+        before, to_head, to_main, after = shell
+        return (before + str(escape(self.label(subject))) + to_head + head + to_main
+                + "".join(main) + after)
+
+    def _shell(self, path: str) -> tuple[str, str, str, str]:
+        """base.html around a resource page in the folder of ``path``, cut where the title,
+        the head block and the main block go."""
+        html = self.env.get_template("resource.html").render(
+            **self._page_context(path), title=Markup(_MARKS[0]),  # noqa: S704
+            head=Markup(_MARKS[1]), main=Markup(_MARKS[2]))  # noqa: S704
+        before, _, rest = html.partition(_MARKS[0])
+        to_head, _, rest = rest.partition(_MARKS[1])
+        to_main, _, after = rest.partition(_MARKS[2])
+        return before, to_head, to_main, after
 
     def resource_page(self, subject: URIRef, path: str, jsonld: str) -> None:
-        incoming: dict[tuple[str, str], list[Value]] = defaultdict(list)
-        for s, p in self.graph.subject_predicates(subject):
-            key = (self.label(p), str(p))
-            incoming[key].append(self.value(s, path))
-        name = posixpath.basename(path)
-        self.write(
-            path + ".html", "resource.html",
-            title=self.label(subject), iri=str(subject), qname=self.qname(str(subject)),
-            description=self.description(subject),
-            types=self.links(set(self.graph.objects(subject, RDF.type)), path),
-            rows=self.rows(subject, path),
-            incoming=[(label, iri, self.href(URIRef(iri), path),
-                       sorted(values, key=lambda v: v.text))
-                      for (label, iri), values in sorted(incoming.items())],
-            provenance=self.provenance(subject, path),
-            jsonld=script_json(jsonld),
-            alternates=[(ext.upper(), f"{name}.{ext}") for ext in ("ttl", "jsonld", "rdf", "nt")])
+        """Write the page of ``subject`` (at ``path`` + ``.html``) with its JSON-LD embedded:
+        label, IRI, types, description, sources, properties and, for links to it, the first
+        :data:`INCOMING_LIMIT` sources of each property with a link to the query that lists
+        them all (a class or a theme has thousands)."""
+        write_file(f"{self.out}/{path}.html", self.resource_html(subject, path, jsonld).encode())
 
     # -- index pages -----------------------------------------------------------------------
 
@@ -365,11 +583,11 @@ class Site:
         items = []
         for case in self.instances(ckg.CaseStudy):
             items.append({
-                "item": self.value(case, path),
+                "item": self.value_markup(case, path),
                 "cells": [
-                    ("Area", self.links(set(self.graph.objects(case, ckg.area)), path)),
-                    ("Theme", self.links(self.themes_of(case), path)),
-                    ("Mechanisms", self.links(set(self.graph.objects(case, ckg.mechanism)),
+                    ("Area", self.links_markup(set(self.graph.objects(case, ckg.area)), path)),
+                    ("Theme", self.links_markup(self.themes_of(case), path)),
+                    ("Mechanisms", self.links_markup(set(self.graph.objects(case, ckg.mechanism)),
                                               path)),
                 ]})
         self._index(path, "case-studies", "Case studies",
@@ -403,12 +621,15 @@ class Site:
         for area in self.instances(ckg.Area):
             kinds = sorted(self.label(t) for t in self.graph.objects(area, ckg.authorityType))
             groups[", ".join(kinds) or "(no type)"].append({
-                "item": self.value(area, path),
+                "item": self.value_markup(area, path),
                 "cells": [
-                    ("GSS code", [Value(str(c)) for c in self.graph.objects(area, ckg.gssCode)]),
-                    ("Region", self.links(set(self.graph.objects(area, ckg.region)), path)),
-                    ("Council", self.links(set(self.graph.objects(area, ckg.governedBy)), path)),
-                    ("Case studies", self.links(
+                    ("GSS code", Markup(", ".join(str(escape(c)) for c in  # noqa: S704
+                                                  self.graph.objects(area, ckg.gssCode)))),
+                    ("Region", self.links_markup(set(self.graph.objects(area, ckg.region)),
+                                                 path)),
+                    ("Council", self.links_markup(set(self.graph.objects(area, ckg.governedBy)),
+                                                  path)),
+                    ("Case studies", self.links_markup(
                         {s for s in self.graph.subjects(ckg.area, area)
                          if (s, RDF.type, ckg.CaseStudy) in self.graph}, path)),
                 ]})
@@ -424,11 +645,11 @@ class Site:
             kinds = sorted(self.label(t) for t in self.graph.objects(mechanism, ckg.mechanismType))
             cases = set(self.graph.subjects(ckg.mechanism, mechanism))
             groups[", ".join(kinds) or "(no type)"].append({
-                "item": self.value(mechanism, path),
+                "item": self.value_markup(mechanism, path),
                 "cells": [
-                    ("Case study", self.links(cases, path)),
-                    ("Operated by", self.links(set(self.graph.objects(mechanism, ckg.operatedBy)),
-                                               path)),
+                    ("Case study", self.links_markup(cases, path)),
+                    ("Operated by", self.links_markup(
+                        set(self.graph.objects(mechanism, ckg.operatedBy)), path)),
                 ]})
         self._index(path, "mechanisms", "Mechanisms",
                     "Partnership mechanisms grouped by type, and which areas use each type.",
@@ -445,9 +666,9 @@ class Site:
         items = []
         for theme in self.scheme_concepts(scheme):
             cases = {c for c in self.instances(ckg.CaseStudy) if theme in self.themes_of(c)}
-            items.append({"item": self.value(theme, path),
-                          "cells": [("Definition", [Value(self.description(theme) or "")]),
-                                    ("Case studies", self.links(cases, path))]})
+            items.append({"item": self.value_markup(theme, path),
+                          "cells": [("Definition", escape(self.description(theme) or "")),
+                                    ("Case studies", self.links_markup(cases, path))]})
         self._index(path, "themes", "Themes",
                     "The themes of the booklet's sections, with the case studies under each.",
                     groups=[("", items)], columns=["Theme", "Definition", "Case studies"])
