@@ -4,8 +4,9 @@
 :func:`bench.run.dataset`) into an rdflib ``Graph`` and into a ``pyoxigraph.Store``, then runs
 every saved query, bound as ``compact-kg query`` binds it, on both, reading every row. Each
 rdflib query runs in a forked child stopped after ``--cap`` seconds, since rdflib's SPARQL
-engine cannot be interrupted (its times include that fork, a few milliseconds). It prints a Markdown table: the figures behind the store chosen
-in ``docs/benchmarks.md`` ("The store").
+engine cannot be interrupted (its times include that fork, a few milliseconds). It prints
+a Markdown table: the figures behind the store chosen in ``docs/benchmarks.md`` ("How each
+operation stays fast", "The store").
 """
 
 from __future__ import annotations
