@@ -333,9 +333,23 @@ def test_interrupted_submit_leaves_no_partial_file(data_copy: Path, tmp_path: Pa
     leftovers = list((data_copy / "submissions").iterdir())
     assert not [p for p in leftovers if p.suffix == ".ttl"], "no partial or complete file"
     assert all(p.name.startswith(".") and p.suffix == ".tmp" for p in leftovers)
-    # the stale temporary file is not part of the dataset and is cleared by the next submit
+    # The stale temporary file is not part of the dataset...
+    assert leftovers
     for stale in leftovers:
-        stale.unlink()
+        os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    # ...and the next submit of the same file clears it once it is an hour old, while the
+    # temporary file of a write that may still be running (a fresh one) is left alone.
+    fresh = leftovers[0].with_name(leftovers[0].name.replace(".tmp", "x.tmp"))
+    fresh.write_bytes(b"")
+    result = run("submit", str(VALID), "--data-dir", str(data_copy))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    remaining = {p.name for p in (data_copy / "submissions").iterdir()}
+    assert not any(p.name in remaining for p in leftovers)
+    assert fresh.name in remaining
+    assert any(name.endswith(".ttl") and not name.startswith(".") for name in remaining)
+    fresh.unlink()
+    for stored in (data_copy / "submissions").glob("*.ttl"):
+        stored.unlink()
     assert tree_hash(data_copy) == before
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import contextvars
+import glob
 import logging
 import os
 import re
@@ -37,6 +38,7 @@ import stat
 import sys
 import sysconfig
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1167,6 +1169,20 @@ def _verify_written(temp: Path, target: Path, graph: Graph, size: int) -> None:
         )
 
 
+STALE_TEMP_SECONDS = 3600
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Delete ``.NAME.*.tmp`` files left in ``target``'s folder by killed writes of it.
+
+    Only files older than an hour go, so a write still in progress keeps its file."""
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    for temp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if temp.is_file() and temp.stat().st_mtime < cutoff:
+                temp.unlink()
+
+
 def write_turtle_atomic(
     graph: Graph,
     path: str | os.PathLike[str],
@@ -1183,9 +1199,12 @@ def write_turtle_atomic(
     ``before_replace``, if given, is called after the check and before the move; an
     exception from it aborts the write (``submit`` uses it to re-check that the target is
     still free, and its tests to pause there).
+    Temporary files of earlier writes of ``path`` that were killed before they could clean
+    up (older than :data:`STALE_TEMP_SECONDS`) are removed first.
     """
     target = Path(path)
     folder = target.parent
+    _remove_stale_temps(target)
     data = _serialise_turtle(graph)
     if not data.strip():
         data = b"# This graph is empty.\n"
