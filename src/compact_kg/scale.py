@@ -286,7 +286,9 @@ class _StoreLabels:
             return iter(())
         quads = self._store.quads_for_pattern(pyoxigraph.NamedNode(str(subject)),
                                               pyoxigraph.NamedNode(str(predicate)), None, None)
-        return (_term_to_rdflib(q.object) for q in quads)
+        from compact_kg.results import term_from_oxigraph
+
+        return (term_from_oxigraph(q.object) for q in quads)
 
 
 def _summary(store: pyoxigraph.Store, model: Graph) -> dict[str, int]:
@@ -461,21 +463,6 @@ class QueryWorker:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _term_to_rdflib(term: Any) -> Any:
-    """A pyoxigraph term as an rdflib one (for labels read from a store)."""
-    from rdflib import BNode, Literal, URIRef
-    from rdflib.namespace import XSD
-
-    if isinstance(term, pyoxigraph.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, pyoxigraph.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    datatype = term.datatype.value
-    return Literal(term.value, datatype=None if datatype == str(XSD.string) else datatype)
 
 
 # ---------------------------------------------------------------------------------------
