@@ -198,9 +198,13 @@ def bench_paired(op: str, size: int, data: Path, repeat: int, timeout: float | N
     return row
 
 
-def bench_queries(size: int, data: Path, repeat: int, timeout: float) -> list[dict[str, Any]]:
-    result = run_child({"op": "queries", "side": "both", "data": str(data), "repeat": repeat},
-                       timeout)
+def bench_queries(size: int, data: Path, repeat: int, timeout: float,
+                  names: list[str] | None = None) -> list[dict[str, Any]]:
+    """Every saved query (or only those ``names``) on our side and raw pyoxigraph."""
+    spec: dict[str, Any] = {"op": "queries", "side": "both", "data": str(data), "repeat": repeat}
+    if names:
+        spec["names"] = list(names)
+    result = run_child(spec, timeout)
     if not result.get("available", True) or "queries" not in result:
         reason = result.get("reason") or result.get("error") or "timed out"
         return [{"op": "query", "size": size, "name": "*",
@@ -377,6 +381,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="cap in seconds for one run of a raw pySHACL baseline (600)")
     parser.add_argument("--serve-requests", type=int, default=400,
                         help="requests per server in the serve benchmark (400)")
+    parser.add_argument("--queries", metavar="NAME[,NAME...]",
+                        help="with the queries op: measure only these saved queries (e.g. "
+                             "labels); with --merge, only their rows are replaced")
     parser.add_argument("--json", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--doc", type=Path, default=DOC, help="Markdown report to write")
     parser.add_argument("--no-doc", action="store_true", help="write the JSON only")
@@ -394,6 +401,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(wanted) - set(ALL_OPS)
     if unknown:
         parser.error(f"unknown ops: {', '.join(sorted(unknown))}")
+    query_names = _query_names(parser, args.queries)
+    if query_names and "queries" not in wanted:
+        parser.error("--queries chooses among saved queries: add --ops queries")
 
     def log(message: str) -> None:
         print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
@@ -419,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(bench_cached(size, data, rep))
         if "queries" in wanted:
             log(f"queries {size}")
-            rows.extend(bench_queries(size, data, args.repeat, 3600))
+            rows.extend(bench_queries(size, data, args.repeat, 3600, query_names))
         if "validate-whole" in wanted or "validate-parallel" in wanted:
             bad = dataset(size, VIOLATIONS, log=log)
             if "validate-whole" in wanted:
@@ -475,6 +485,20 @@ def main(argv: list[str] | None = None) -> int:
     _write(args, rows, sizes, wanted, started)
     log(f"done in {time.perf_counter() - started:.0f} s; wrote {args.json}")
     return 0
+
+
+def _query_names(parser: argparse.ArgumentParser, option: str | None) -> list[str] | None:
+    """The saved-query names of ``--queries``, or None for all; a usage error for an
+    unknown name."""
+    if option is None:
+        return None
+    names = [n.strip() for n in option.split(",") if n.strip()]
+    known = sorted(p.stem for p in (ROOT / "queries").glob("*.rq"))
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        parser.error(f"--queries: unknown saved query {', '.join(unknown) or '(none given)'}; "
+                     f"known: {', '.join(known)}")
+    return names
 
 
 def _share_baseline(row: dict[str, Any], source: dict[str, Any]) -> None:

@@ -225,3 +225,35 @@ def test_startup_and_report(tmp_path: Path) -> None:
     assert text.count(report.BEGIN) == 1 and "Analysis kept." in text
     assert "`compact-kg --help`" in text
     json.dumps(payload)
+
+
+def test_queries_option_measures_and_merges_only_the_named_queries(
+        dataset: gen.GeneratedDataset, tmp_path: Path) -> None:
+    rows = run.bench_queries(SIZE, dataset.root, 1, 300, ["labels", "overview"])
+    assert sorted(r["name"] for r in rows) == ["labels", "overview"]
+    for row in rows:
+        _assert_measured(row)
+        assert row["detail"]["rows"] == row["detail"]["ours_rows"]
+    # --merge replaces the rows measured again and keeps every other row as it was.
+    target = tmp_path / "q.json"
+    old_rows = [{"op": "query", "size": SIZE, "name": name, "ours": {"median": 9.0},
+                 "baseline": {"median": 1.0}, "ratio": 9.0}
+                for name in ("labels", "overview", "timeline")]
+    target.write_text(json.dumps({"commands": ["old"], "elapsed_seconds": 1.0,
+                                  "sizes": [SIZE], "ops": ["queries"], "rows": old_rows}),
+                      encoding="utf-8")
+    args = run.argparse.Namespace(merge=True, json=target, no_doc=True, repeat=1, timeout=1.0)
+    run._write(args, [r for r in rows if r["name"] == "labels"], [SIZE], ["queries"], 0.0)
+    merged = {r["name"]: r for r in json.loads(target.read_text(encoding="utf-8"))["rows"]}
+    assert sorted(merged) == ["labels", "overview", "timeline"]
+    assert merged["labels"]["ours"]["median"] != 9.0
+    assert merged["overview"]["ours"]["median"] == merged["timeline"]["ours"]["median"] == 9.0
+
+
+def test_queries_option_refuses_an_unknown_name(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        run.main(["--sizes", str(SIZE), "--ops", "queries", "--queries", "labels,no-such",
+                  "--no-doc", "--json", "unused.json"])
+    assert stopped.value.code == 2
+    message = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "no-such" in message and "labels" in message and "overview" in message
