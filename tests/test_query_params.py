@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import Literal, URIRef
 
+from compact_kg import queries
 from compact_kg.errors import ParameterError
 from compact_kg.queries import (
     Parameter,
@@ -162,3 +163,59 @@ def test_parameters_bind_inside_aggregates(store):
     )
     result = run_embedded(query, store, {"year": "2010"})
     assert result.rows == [(typed("1", "integer"),)]
+
+
+# --- the bound-text cache ---------------------------------------------------------------------
+
+def _fresh(query, values) -> str:
+    return bind_text(query, bind_parameters(query, values))
+
+
+def test_cached_binding_gives_each_value_its_own_text_and_rows(injection_store):
+    for value in ("label 1", "label 2", "label 1", UNION_PAYLOAD, "label 2"):
+        assert queries._bound_text(NAME_QUERY, {"name": value}) == _fresh(NAME_QUERY,
+                                                                          {"name": value})
+    one = run_embedded(NAME_QUERY, injection_store, {"name": "label 1"})
+    two = run_embedded(NAME_QUERY, injection_store, {"name": "label 2"})
+    assert one.rows == [(URIRef("http://example.org/n1"),)]
+    assert two.rows == [(URIRef("http://example.org/n2"),)]
+    assert run_embedded(NAME_QUERY, injection_store, {"name": "label 1"}) == one
+    # Values of other Python types that read as the same text bind the same term.
+    year = parse_query_text("#+ param: y | integer | | y\nSELECT ?x WHERE { BIND(?_y AS ?x) }\n")
+    assert queries._bound_text(year, {"y": 7}) == queries._bound_text(year, {"y": "7"}) == \
+        _fresh(year, {"y": "7"})
+    assert queries._bound_text(year, {"y": 8}) != queries._bound_text(year, {"y": 7})
+
+
+def test_refused_values_are_refused_again_after_good_ones_were_cached(injection_store):
+    run_embedded(NAME_QUERY, injection_store, {"name": "label 1"})
+    run_embedded(IRI_QUERY, injection_store, {"thing": "http://example.org/n1"})
+    for _ in range(2):
+        with pytest.raises(ParameterError, match=r"containing '\\u' is refused"):
+            run_embedded(NAME_QUERY, injection_store, {"name": "\\u0022 } UNION { ?s ?p ?o } #"})
+        with pytest.raises(ParameterError, match="expects an IRI"):
+            run_embedded(IRI_QUERY, injection_store,
+                         {"thing": "http://x/> ?p ?o } UNION { ?s"})
+        with pytest.raises(ParameterError, match="has no parameter 'nme'"):
+            run_embedded(NAME_QUERY, injection_store, {"name": "label 1", "nme": "y"})
+        with pytest.raises(ParameterError, match="needs parameter 'name'"):
+            run_embedded(NAME_QUERY, injection_store, {})
+    assert run_embedded(NAME_QUERY, injection_store, {"name": UNION_PAYLOAD}).rows == \
+        [(URIRef("http://example.org/tricky"),)]
+    assert all("\\u" not in key[-1][0][1] for key in queries._BOUND if len(key) == 3)
+
+
+def test_the_bound_text_cache_is_bounded(monkeypatch, injection_store):
+    monkeypatch.setattr(queries, "_BOUND", queries.OrderedDict())
+    monkeypatch.setattr(queries, "_BOUND_MAX", 5)
+    for index in range(12):
+        result = run_embedded(NAME_QUERY, injection_store, {"name": f"label {index}"},
+                              timeout=None)
+        assert result.rows == [(URIRef(f"http://example.org/n{index}"),)]
+    kept = [key[-1] for key in queries._BOUND]
+    assert kept == [(("name", f"label {index}"),) for index in range(7, 12)]
+    # A long value is bound afresh every time and never kept.
+    long_value = "x" * (queries._BOUND_VALUE_MAX + 1)
+    assert run_embedded(NAME_QUERY, injection_store, {"name": long_value}, timeout=None).rows == []
+    assert len(queries._BOUND) == 5
+    assert all(key[-1] != (("name", long_value),) for key in queries._BOUND)

@@ -192,12 +192,12 @@ def test_a_forked_child_runs_queries_with_workers_of_its_own(store):
     import select
 
     expected = run_embedded(NAME_QUERY, store, {"name": "label 3"})  # the parent's runner
-    parents = id(queries.runner_for(store))
+    parents = queries.runner_for(store)  # held, so its id cannot be reused in the child
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         try:
-            own = id(queries.runner_for(store)) != parents
+            own = queries.runner_for(store) is not parents
             same = run_embedded(NAME_QUERY, store, {"name": "label 3"}) == expected
             fresh = run_embedded("ASK { ?s ?p ?o }", pyoxigraph.Store()).boolean is False
             os.write(write_end, b"same" if own and same and fresh else b"different")
@@ -212,3 +212,34 @@ def test_a_forked_child_runs_queries_with_workers_of_its_own(store):
         os.waitpid(pid, 0)
     assert answer == b"same"
     assert run_embedded(NAME_QUERY, store, {"name": "label 3"}) == expected  # parent's still fine
+
+
+def test_a_large_result_crosses_the_worker_pipe_whole():
+    big = pyoxigraph.Store()
+    for index in range(3000):  # about 1 MB of TSV: many pipe buffers' worth
+        big.add(pyoxigraph.Quad(pyoxigraph.NamedNode(f"{EX}big{index}"), LABEL,
+                                pyoxigraph.Literal(f"{index} " + "y" * 300)))
+    text = "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s"
+    plain = run_embedded(text, big, timeout=None)
+    with QueryRunner(big) as runner:
+        result = runner.run(text)
+        empty = runner.run("SELECT ?s WHERE { ?s ?p 'nothing' }")
+    assert len(plain.serialized("tsv")) > 10 * (1 << 16)  # ten pipe buffers
+    assert result.serialized("tsv") == plain.serialized("tsv")
+    assert len(result) == 3000 and result.rows == plain.rows
+    assert empty.variables == ["s"] and len(empty) == 0 and empty.rows == []
+
+
+def test_a_worker_killed_from_outside_is_reported_and_replaced(store):
+    import os
+    import signal
+
+    with QueryRunner(store) as runner:
+        expected = runner.run(NAME_QUERY, {"name": "label 2"})
+        pid = runner.worker_pids[0]
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        with pytest.raises(QueryError, match="worker died"):
+            runner.run(NAME_QUERY, {"name": "label 2"})
+        assert runner.run(NAME_QUERY, {"name": "label 2"}) == expected
+        assert runner.worker_pids[0] not in (0, pid)

@@ -26,6 +26,7 @@ import os
 import resource
 import select
 import signal
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -128,7 +129,7 @@ def _limit_memory(extra: int) -> None:  # pragma: no cover - child only
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _write_all(fd: int, data: bytes) -> None:  # pragma: no cover - child only
+def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
@@ -210,8 +211,9 @@ def _forget_forker() -> None:  # pragma: no cover - runs in forked children
 os.register_at_fork(after_in_child=_forget_forker)
 
 
-def _fork_on_forker(body: Callable[[], None]) -> int:
-    """Fork on the long-lived forker thread; the child runs ``body`` (which never returns)."""
+def _fork_on_forker(body: Callable[[], None], after: Callable[[], None] | None = None) -> int:
+    """Fork on the long-lived forker thread; the child runs ``body`` (which never returns)
+    and this process then runs ``after`` on that thread, before any other fork."""
     global _FORKER
     from concurrent.futures import ThreadPoolExecutor
 
@@ -225,6 +227,8 @@ def _fork_on_forker(body: Callable[[], None]) -> int:
         if pid == 0:  # pragma: no cover - the child
             body()
             os._exit(70)
+        if after is not None:
+            after()
         return pid
 
     return forker.submit(fork).result()
@@ -236,6 +240,9 @@ class Worker:
     ``handler`` takes and returns marshal-able data; it runs in the child, which inherits
     this process's memory (an in-memory store, for one) when it is forked. Fork it before
     other threads use what it shares: a fork copies locks held by other threads.
+
+    Requests and answers travel over two plain pipes as length-prefixed :mod:`marshal`
+    messages, read and written with ``os.read``/``os.write`` (no framing layer on top).
     """
 
     def __init__(self, handler: Callable[[Any], Any],
@@ -243,30 +250,44 @@ class Worker:
         self._handler = handler
         self._memory_limit = memory_limit
         self._pid = 0
-        self._conn: Any = None
+        self._send_fd = -1  # requests, to the child
+        self._recv_fd = -1  # answers, from the child
+        self._poller: Any = None
         self._owner = os.getpid()
 
     def start(self) -> None:
         """Fork the child now (it is forked on first use otherwise)."""
         if self._owner != os.getpid():
-            # This process is a fork of the worker's owner: the child and the pipe belong
+            # This process is a fork of the worker's owner: the child and the pipes belong
             # to the owner. Leave them alone and fork a worker of our own.
-            self._pid, self._conn, self._owner = 0, None, os.getpid()
+            self._pid, self._send_fd, self._recv_fd = 0, -1, -1
+            self._poller, self._owner = None, os.getpid()
         if self._pid:
             return
-        from multiprocessing import Pipe
-
-        parent, child = Pipe()
+        request_read, request_write = os.pipe()
+        answer_read, answer_write = os.pipe()
 
         def body() -> None:  # pragma: no cover - runs in the child
-            parent.close()
-            self._serve(child)
+            os.close(request_write)
+            os.close(answer_read)
+            self._serve(request_read, answer_write)
 
-        self._pid = _fork_on_forker(body)
-        child.close()
-        self._conn = parent
+        def after() -> None:  # in this process, on the forker thread, before another fork
+            os.close(request_read)
+            os.close(answer_write)
 
-    def _serve(self, conn: Any) -> None:  # pragma: no cover - runs in the child
+        try:
+            self._pid = _fork_on_forker(body, after)
+        except BaseException:
+            for fd in (request_read, request_write, answer_read, answer_write):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            raise
+        self._send_fd, self._recv_fd = request_write, answer_read
+        self._poller = select.poll()
+        self._poller.register(answer_read, select.POLLIN)
+
+    def _serve(self, read_fd: int, write_fd: int) -> None:  # pragma: no cover - the child
         code = 0
         try:
             _die_with_parent()
@@ -274,15 +295,15 @@ class Worker:
                 _limit_memory(self._memory_limit)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             while True:
-                try:
-                    request = marshal.loads(conn.recv_bytes())  # noqa: S302 - from our parent
-                except EOFError:
+                payload = _read_message(read_fd)
+                if payload is None:  # the parent closed the pipe: stop
                     break
+                request = marshal.loads(payload)  # noqa: S302 - from our parent
                 try:
                     message = ("ok", self._handler(request))
                 except Exception as error:
                     message = ("error", type(error).__name__, str(error), _details(error))
-                conn.send_bytes(marshal.dumps(message))
+                _write_message(write_fd, marshal.dumps(message))
         except BaseException:
             code = 70
         finally:
@@ -291,11 +312,10 @@ class Worker:
     def call(self, request: Any, timeout: float) -> Any:
         """``handler(request)`` computed in the child; DeadlinePassed or ChildFailed."""
         self.start()
+        deadline = time.monotonic() + timeout
         try:
-            self._conn.send_bytes(marshal.dumps(request))
-            if not self._conn.poll(timeout):
-                raise DeadlinePassed
-            payload = self._conn.recv_bytes()
+            _write_message(self._send_fd, marshal.dumps(request))
+            payload = _read_answer(self._recv_fd, self._poller, deadline)
         except (EOFError, OSError):
             self.stop()
             raise ChildFailed("", "the query worker died, perhaps out of memory") from None
@@ -312,9 +332,91 @@ class Worker:
         if self._pid:
             _kill(self._pid)
             self._pid = 0
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        for fd in (self._send_fd, self._recv_fd):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._send_fd = self._recv_fd = -1
+        self._poller = None
+
+
+# A message on a worker's pipe: its length (8 bytes, little-endian), then its bytes.
+_LENGTH = struct.Struct("<Q")
+_ONE_WRITE = 1 << 16  # up to this size, length and bytes go in one write (one wake-up)
+
+
+def _write_message(fd: int, payload: bytes) -> None:
+    header = _LENGTH.pack(len(payload))
+    if len(payload) <= _ONE_WRITE:
+        _write_all(fd, header + payload)
+    else:  # do not copy a large answer just to put eight bytes in front of it
+        _write_all(fd, header)
+        _write_all(fd, payload)
+
+
+def _read_message(fd: int) -> bytes | bytearray | None:  # pragma: no cover - the child
+    """One whole message from ``fd`` (blocking), or None at end of file before it."""
+    header = _read_exactly(fd, _LENGTH.size, lambda: None)
+    if header is None:
+        return None
+    body = _read_exactly(fd, _LENGTH.unpack(header)[0], lambda: None)
+    if body is None:
+        raise EOFError
+    return body
+
+
+def _read_answer(fd: int, poller: Any, deadline: float) -> bytes | bytearray:
+    """One whole message from ``fd``, waiting until ``deadline`` at most (DeadlinePassed);
+    EOFError when the writer is gone."""
+
+    def wait() -> None:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise DeadlinePassed
+            if poller.poll(max(1, int(remaining * 1000 + 0.999))):
+                return
+
+    wait()
+    first = os.read(fd, _CHUNK)
+    if not first:
+        raise EOFError
+    while len(first) < _LENGTH.size:  # a length split across writes: rare, but possible
+        wait()
+        more = os.read(fd, _CHUNK)
+        if not more:
+            raise EOFError
+        first += more
+    size = _LENGTH.unpack_from(first)[0]
+    if len(first) == _LENGTH.size + size:
+        return first[_LENGTH.size:]
+    body = bytearray(size)
+    got = len(first) - _LENGTH.size
+    body[:got] = first[_LENGTH.size:]
+    view = memoryview(body)
+    while got < size:
+        wait()
+        read = os.readv(fd, [view[got:]])
+        if not read:
+            raise EOFError
+        got += read
+    return body
+
+
+def _read_exactly(fd: int, size: int, wait: Callable[[], None]) -> bytearray | None:
+    """``size`` bytes from ``fd``, or None at end of file before the first byte."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    got = 0
+    while got < size:
+        wait()
+        read = os.readv(fd, [view[got:]])
+        if not read:
+            if got == 0:
+                return None
+            raise EOFError
+        got += read
+    return buffer
 
 
 class WorkerPool:
@@ -330,7 +432,10 @@ class WorkerPool:
         import queue
 
         self.size = max(1, size)
-        self._idle: queue.LifoQueue[Worker] = queue.LifoQueue()
+        # The most recently used idle worker first (it is the warmest); with one worker
+        # order does not matter, and the C-implemented SimpleQueue costs less per call.
+        self._idle: queue.SimpleQueue[Worker] | queue.LifoQueue[Worker] = (
+            queue.SimpleQueue() if self.size == 1 else queue.LifoQueue())
         self._all = [Worker(handler, memory_limit) for _ in range(self.size)]
         for worker in self._all:
             self._idle.put(worker)

@@ -100,16 +100,19 @@ class QueryResult:
             if fmt == "nt":
                 result._count = data.count(b"\n")
         elif fmt == "tsv":  # one line per row (newlines in values are escaped), after a header
-            header, _, _ = data.partition(b"\n")
-            result._variables = [name[1:] for name in header.decode("utf-8").split("\t")
-                                 if name]
             result._count = data.count(b"\n") - 1
         return result
 
     @property
     def variables(self) -> list[str]:
         if self._variables is None:
-            self._load()
+            if self._payload is not None and self._payload[0] == "tsv" \
+                    and self.kind == "select":  # the header line names them
+                header, _, _ = self._payload[1].partition(b"\n")
+                self._variables = [name[1:] for name in header.decode("utf-8").split("\t")
+                                   if name]
+            else:
+                self._load()
         return self._variables  # type: ignore[return-value]
 
     @property
