@@ -14,7 +14,9 @@ opening the WHERE clause, on the embedded store and remote endpoints alike. The 
 proved safe by parsing it again: it must equal the original parse tree plus exactly that
 block holding exactly those terms (:func:`bind_text`), so no value can change the query.
 The proof is made once per query text and parameter names; as every value is written as
-exactly one SPARQL token, it holds for any values.
+exactly one SPARQL token, it holds for any values. The bound text of the most recent
+(query, values) pairs is remembered too, so re-running a query with the same values does
+not parse, check and escape them again; values that were refused are refused every time.
 
 Queries are checked on their parse tree (rdflib's SPARQL parser) before they run: updates,
 ``SERVICE``, ``FROM`` and ``FROM NAMED`` are refused; each text is checked once per
