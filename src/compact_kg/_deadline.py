@@ -213,9 +213,16 @@ def _forget_forker() -> None:  # pragma: no cover - runs in forked children
 os.register_at_fork(after_in_child=_forget_forker)
 
 
-def _fork_on_forker(body: Callable[[], None], after: Callable[[], None] | None = None) -> int:
-    """Fork on the long-lived forker thread; the child runs ``body`` (which never returns)
-    and this process then runs ``after`` on that thread, before any other fork."""
+def _fork(body: Callable[[], None]) -> int:
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        body()
+        os._exit(70)
+    return pid
+
+
+def _on_forker(task: Callable[[], Any]) -> Any:
+    """``task()`` run on the long-lived forker thread (so no other fork runs meanwhile)."""
     global _FORKER
     from concurrent.futures import ThreadPoolExecutor
 
@@ -223,17 +230,7 @@ def _fork_on_forker(body: Callable[[], None], after: Callable[[], None] | None =
         if _FORKER is None:
             _FORKER = ThreadPoolExecutor(1, thread_name_prefix="compact-kg-forker")
         forker = _FORKER
-
-    def fork() -> int:
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child
-            body()
-            os._exit(70)
-        if after is not None:
-            after()
-        return pid
-
-    return forker.submit(fork).result()
+    return forker.submit(task).result()
 
 
 class Worker:
@@ -266,28 +263,33 @@ class Worker:
             self._poller, self._owner = None, os.getpid()
         if self._pid:
             return
-        request_read, request_write = os.pipe()
-        answer_read, answer_write = os.pipe()
 
-        def body() -> None:  # pragma: no cover - runs in the child
-            os.close(request_write)
-            os.close(answer_read)
-            self._serve(request_read, answer_write)
+        def spawn() -> tuple[int, int, int]:
+            # On the forker thread: the pipes are made, the child forked and this process's
+            # copies of the child's ends closed before any other fork, so no other worker
+            # inherits them (a worker that dies is then seen at once, as end of file).
+            request_read, request_write = os.pipe()
+            answer_read, answer_write = os.pipe()
 
-        def after() -> None:  # in this process, on the forker thread, before another fork
-            os.close(request_read)
-            os.close(answer_write)
+            def body() -> None:  # pragma: no cover - runs in the child
+                os.close(request_write)
+                os.close(answer_read)
+                self._serve(request_read, answer_write)
 
-        try:
-            self._pid = _fork_on_forker(body, after)
-        except BaseException:
-            for fd in (request_read, request_write, answer_read, answer_write):
-                with contextlib.suppress(OSError):
+            try:
+                pid = _fork(body)
+            except BaseException:
+                for fd in (request_write, answer_read):
                     os.close(fd)
-            raise
-        self._send_fd, self._recv_fd = request_write, answer_read
+                raise
+            finally:
+                os.close(request_read)
+                os.close(answer_write)
+            return pid, request_write, answer_read
+
+        self._pid, self._send_fd, self._recv_fd = _on_forker(spawn)
         self._poller = select.poll()
-        self._poller.register(answer_read, select.POLLIN)
+        self._poller.register(self._recv_fd, select.POLLIN)
 
     def _serve(self, read_fd: int, write_fd: int) -> None:  # pragma: no cover - the child
         code = 0
