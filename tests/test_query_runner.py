@@ -243,3 +243,16 @@ def test_a_worker_killed_from_outside_is_reported_and_replaced(store):
             runner.run(NAME_QUERY, {"name": "label 2"})
         assert runner.run(NAME_QUERY, {"name": "label 2"}) == expected
         assert runner.worker_pids[0] not in (0, pid)
+
+
+def test_a_runner_dropped_without_close_stops_its_worker(store):
+    import gc
+    import os
+
+    runner = QueryRunner(store)
+    runner.run(NAME_QUERY, {"name": "label 1"})
+    pid = runner.worker_pids[0]
+    del runner
+    gc.collect()
+    with pytest.raises(ChildProcessError):  # killed and reaped: no such child any more
+        os.waitpid(pid, os.WNOHANG)

@@ -258,7 +258,11 @@ class Worker:
         """Fork the child now (it is forked on first use otherwise)."""
         if self._owner != os.getpid():
             # This process is a fork of the worker's owner: the child and the pipes belong
-            # to the owner. Leave them alone and fork a worker of our own.
+            # to the owner. Close our copies of its pipe ends and fork a worker of our own.
+            for fd in (self._send_fd, self._recv_fd):
+                if fd >= 0:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
             self._pid, self._send_fd, self._recv_fd = 0, -1, -1
             self._poller, self._owner = None, os.getpid()
         if self._pid:
@@ -330,6 +334,13 @@ class Worker:
         if message[0] == "ok":
             return message[1]
         raise ChildFailed(message[1], message[2], message[3])
+
+    def __del__(self) -> None:
+        # A worker dropped without stop(): its child must not outlive it (plain file
+        # descriptors, unlike the Connection objects used before, are not closed by the GC).
+        if getattr(self, "_owner", None) == os.getpid():
+            with contextlib.suppress(Exception):
+                self.stop()
 
     def stop(self) -> None:
         """Kill and reap the child, if any."""
