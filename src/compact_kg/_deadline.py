@@ -371,21 +371,16 @@ def _write_message(fd: int, payload: bytes) -> None:
 
 def _read_message(fd: int) -> bytes | bytearray | None:  # pragma: no cover - the child
     """One whole message from ``fd`` (blocking), or None at end of file before it."""
-    header = _read_exactly(fd, _LENGTH.size, lambda: None)
-    if header is None:
-        return None
-    body = _read_exactly(fd, _LENGTH.unpack(header)[0], lambda: None)
-    if body is None:
-        raise EOFError
-    return body
+    return _read_answer(fd, None, None)
 
 
-def _read_answer(fd: int, poller: Any, deadline: float) -> bytes | bytearray:
+def _read_answer(fd: int, poller: Any, deadline: float | None) -> bytes | bytearray | None:
     """One whole message from ``fd``, waiting until ``deadline`` at most (DeadlinePassed);
-    EOFError when the writer is gone."""
+    EOFError when the writer is gone. With no deadline (in a worker, reading its next
+    request) it blocks, and returns None at end of file before the first byte."""
 
     def wait() -> None:
-        while True:
+        while deadline is not None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise DeadlinePassed
@@ -393,8 +388,10 @@ def _read_answer(fd: int, poller: Any, deadline: float) -> bytes | bytearray:
                 return
 
     wait()
-    first = os.read(fd, _CHUNK)
+    first = os.read(fd, _CHUNK)  # a small message comes whole, in one read
     if not first:
+        if deadline is None:
+            return None
         raise EOFError
     while len(first) < _LENGTH.size:  # a length split across writes: rare, but possible
         wait()
@@ -405,8 +402,10 @@ def _read_answer(fd: int, poller: Any, deadline: float) -> bytes | bytearray:
     size = _LENGTH.unpack_from(first)[0]
     if len(first) == _LENGTH.size + size:
         return first[_LENGTH.size:]
-    body = bytearray(size)
     got = len(first) - _LENGTH.size
+    if got > size:  # more than one message: the other end does not speak this protocol
+        raise EOFError
+    body = bytearray(size)
     body[:got] = first[_LENGTH.size:]
     view = memoryview(body)
     while got < size:
@@ -416,22 +415,6 @@ def _read_answer(fd: int, poller: Any, deadline: float) -> bytes | bytearray:
             raise EOFError
         got += read
     return body
-
-
-def _read_exactly(fd: int, size: int, wait: Callable[[], None]) -> bytearray | None:
-    """``size`` bytes from ``fd``, or None at end of file before the first byte."""
-    buffer = bytearray(size)
-    view = memoryview(buffer)
-    got = 0
-    while got < size:
-        wait()
-        read = os.readv(fd, [view[got:]])
-        if not read:
-            if got == 0:
-                return None
-            raise EOFError
-        got += read
-    return buffer
 
 
 class WorkerPool:
