@@ -336,8 +336,8 @@ class Worker:
         raise ChildFailed(message[1], message[2], message[3])
 
     def __del__(self) -> None:
-        # A worker dropped without stop(): its child must not outlive it (plain file
-        # descriptors, unlike the Connection objects used before, are not closed by the GC).
+        # A worker dropped without stop(): its child must not outlive it (nothing else would
+        # close its pipes, and the child would wait for requests until this process ends).
         if getattr(self, "_owner", None) == os.getpid():
             with contextlib.suppress(Exception):
                 self.stop()
