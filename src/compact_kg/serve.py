@@ -649,15 +649,12 @@ def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.
         store = pyoxigraph.Store()
         store.bulk_extend(ox_quads(sources.index, prefixes(sources.base)))
         on_demand = OnDemandSite(site, sources, page_cache_bytes)
-        # The workers share this process's memory copy-on-write: frozen, the objects read
-        # so far are left out of the workers' garbage collections, which would otherwise
-        # touch (and so copy) every one of them.
-        gc.collect()
+        # The graph read stays for the server's lifetime: frozen, its objects are left out
+        # of every later garbage collection (each would walk millions of them), here and
+        # in the workers, which share this memory copy-on-write and would otherwise touch,
+        # and so copy, all of it. Reference counting still frees them.
         gc.freeze()
-        try:
-            runner = QueryRunner(store, workers=workers or os.cpu_count() or 1).start()
-        finally:
-            gc.unfreeze()
+        runner = QueryRunner(store, workers=workers or os.cpu_count() or 1).start()
         cache = ResultCache(cache_bytes) if cache_bytes > 0 else None
         server = _Server((host, port), on_demand, store, timeout, verbose, runner, cache)
     except BaseException:
