@@ -388,3 +388,13 @@ def test_concurrent_requests_get_the_right_bodies(tmp_path_factory: pytest.TempP
         assert wrong == []
     finally:
         running.close()
+
+
+def test_closing_at_once_stops_and_removes_the_temporary_folder(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    paths = make_checkout(tmp_path_factory.mktemp("close"))
+    running = start_server(host="127.0.0.1", port=0, paths=paths)
+    assert fetch(running, "id/area/surrey.ttl")[0] == 200
+    running.close()
+    assert not running.workdir.exists()
+    assert running.builder is not None and not running.builder.is_alive()

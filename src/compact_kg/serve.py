@@ -41,6 +41,7 @@ import mimetypes
 import os
 import posixpath
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -284,7 +285,7 @@ class ResultCache:
 class OnDemandSite:
     """The published site without publishing it: a resource's representations rendered
     when asked for (kept in a bounded cache), the site-wide files written once into
-    ``site.out`` by :meth:`build` (run in a background thread by the server).
+    ``site.out`` by a forked process (:meth:`fork_builder`).
 
     Both come from the code ``publish`` writes them with, so the bytes are the same.
     """
@@ -303,6 +304,9 @@ class OnDemandSite:
         self._cache = ResultCache(cache_bytes) if cache_bytes > 0 else None
         self._built = threading.Event()
         self._failure: str | None = None
+        self._builder = 0  # its process id until it is reaped
+        self._pipe = -1
+        self._reaping = threading.Lock()
         site.env.get_template("resource.html")  # compiled once, before any thread
 
     def representation(self, path: str, extension: str) -> bytes:
@@ -324,18 +328,61 @@ class OnDemandSite:
             self._cache.put(key, body)
         return body
 
-    def build(self) -> None:
-        """Write the site-wide files (:func:`compact_kg.publish.write_site_files`); once."""
+    def fork_builder(self) -> None:
+        """Fork the process that writes the site-wide files
+        (:func:`compact_kg.publish.write_site_files`); call it before any thread starts,
+        then :meth:`watch_builder` in a thread.
+
+        A process rather than a thread: it works on the other core, without holding this
+        process's GIL while requests are answered, and the memory it takes for the dumps
+        (whole-graph serialisations) is given back when it exits."""
         from compact_kg.publish import write_site_files
 
-        try:
-            if self._sources is not None:
-                write_site_files(self.site, self._sources)
-        except Exception as error:  # reported to every request that waits for them
-            self._failure = f"the site's files could not be written: {error}"
-        finally:
-            self._sources = None
-            self._built.set()
+        sources, self._sources = self._sources, None
+        assert sources is not None, "the builder is forked once"
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child (its files are checked by the tests)
+            os.close(read_end)
+            status = 0
+            try:
+                write_site_files(self.site, sources)
+            except BaseException as error:  # reported by the parent to every request
+                os.write(write_end, str(error).encode("utf-8", "replace")[:2000])
+                status = 1
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        self._builder, self._pipe = pid, read_end
+        sources.parts.clear()  # only the builder needs them
+
+    def watch_builder(self) -> None:
+        """Wait for the builder to exit (run in a thread): then requests for the site-wide
+        files are answered, or told why they cannot be."""
+        with os.fdopen(self._pipe, "rb") as pipe:  # at its end, the builder has exited
+            message = pipe.read().decode("utf-8", "replace")
+        with self._reaping:
+            _, status = os.waitpid(self._builder, 0)
+            self._builder = 0
+        if status != 0:
+            self._failure = ("the site's files could not be written: "
+                             + (message or f"the process writing them ended ({status})"))
+        self._built.set()
+
+    def stop(self) -> None:
+        """Stop the builder if it still runs (:meth:`watch_builder` reaps it)."""
+        with self._reaping:
+            if self._builder:
+                os.kill(self._builder, signal.SIGTERM)
+
+    def abandon(self) -> None:
+        """Stop and reap the builder when no thread watches it (start-up failed)."""
+        with self._reaping:
+            if self._builder:
+                os.kill(self._builder, signal.SIGTERM)
+                os.waitpid(self._builder, 0)
+                self._builder = 0
+                os.close(self._pipe)
 
     def wait_built(self, timeout: float | None = None) -> tuple[bool, str | None]:
         """Wait until :meth:`build` has finished: whether it has, and its failure."""
@@ -599,9 +646,11 @@ class RunningServer:
         self.server.server_close()
         self.thread.join(5)
         self.server.runner.close()
-        if self.builder is not None:
-            self.builder.join()  # it writes into the folder about to be removed
+        if self.builder is not None:  # the builder writes into the folder about to go
+            self.server.site.stop()
+            self.builder.join()
         shutil.rmtree(self.workdir, ignore_errors=True)
+        gc.unfreeze()  # what start_server froze may be collected again
 
 
 def _check_host(host: str) -> None:
@@ -640,32 +689,37 @@ def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.
     paths = paths or default_paths()
     sources = load_index(paths, base_uri)
     workdir = Path(tempfile.mkdtemp(prefix="compact-kg-serve-"))
-    runner = None
+    runner: QueryRunner | None = None
+    on_demand: OnDemandSite | None = None
     try:
         out = workdir / "site"
         out.mkdir()
         queries = read_saved_queries(paths.queries_dir, rebase=(BASE, sources.base))
         site = Site(sources.index, sources.base, out, queries, sources.model, INCOMING_LIMIT)
-        store = pyoxigraph.Store()
-        store.bulk_extend(ox_quads(sources.index, prefixes(sources.base)))
         on_demand = OnDemandSite(site, sources, page_cache_bytes)
         # The graph read stays for the server's lifetime: frozen, its objects are left out
         # of every later garbage collection (each would walk millions of them), here and
-        # in the workers, which share this memory copy-on-write and would otherwise touch,
-        # and so copy, all of it. Reference counting still frees them.
+        # in the forked processes, which share this memory copy-on-write and would
+        # otherwise touch, and so copy, all of it. Reference counting still frees them.
         gc.freeze()
+        # The site-wide files are written by a child process meanwhile.
+        on_demand.fork_builder()
+        store = pyoxigraph.Store()
+        store.bulk_extend(ox_quads(sources.index, prefixes(sources.base)))
         runner = QueryRunner(store, workers=workers or os.cpu_count() or 1).start()
         cache = ResultCache(cache_bytes) if cache_bytes > 0 else None
         server = _Server((host, port), on_demand, store, timeout, verbose, runner, cache)
     except BaseException:
         if runner is not None:
             runner.close()
+        if on_demand is not None:
+            on_demand.abandon()
         shutil.rmtree(workdir, ignore_errors=True)
         raise
     thread = threading.Thread(target=server.serve_forever, name="compact-kg-serve",
                               daemon=True)
     thread.start()
-    builder = threading.Thread(target=on_demand.build, name="compact-kg-site-files",
+    builder = threading.Thread(target=on_demand.watch_builder, name="compact-kg-site-files",
                                daemon=True)
     builder.start()
     bound_host, bound_port = server.server_address[:2]
