@@ -14,9 +14,10 @@ store from the triples read, forks the query workers and starts answering. Then:
   (:func:`compact_kg.publish.render_resource`), and kept in a bounded cache.
 * The site-wide files (landing, index and documentation pages, dumps and their
   SHA256SUMS, VoID, server configuration) are written into a temporary folder by a
-  background thread started with the server; a request for one of them waits until they
-  are there (the landing page and the VoID list the dumps' sizes and checksums, so they
-  come after the dumps, the longest part).
+  process forked at start-up (:func:`compact_kg.publish.write_site_files`), which works
+  while the store loads and the server answers; a request for one of them waits until
+  they are there (the landing page and the VoID list the dumps' sizes and checksums, so
+  they come after the dumps, the longest part).
 * ``/sparql`` answers ``GET ?query=`` and ``POST`` (form or ``application/sparql-query``) with
   SPARQL results in JSON, XML, CSV or TSV (by ``Accept`` or ``format=``), or RDF for
   CONSTRUCT/DESCRIBE. Updates are refused (403), and so are ``SERVICE``, ``FROM`` and
@@ -339,7 +340,8 @@ class OnDemandSite:
         from compact_kg.publish import write_site_files
 
         sources, self._sources = self._sources, None
-        assert sources is not None, "the builder is forked once"
+        if sources is None:
+            raise RuntimeError("the builder of the site's files is forked once")
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child (its files are checked by the tests)
@@ -385,7 +387,7 @@ class OnDemandSite:
                 os.close(self._pipe)
 
     def wait_built(self, timeout: float | None = None) -> tuple[bool, str | None]:
-        """Wait until :meth:`build` has finished: whether it has, and its failure."""
+        """Wait until the builder has exited: whether it has, and its failure."""
         return self._built.wait(timeout), self._failure
 
 
@@ -671,12 +673,12 @@ def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.
                  page_cache_bytes: int = DEFAULT_PAGE_CACHE_BYTES) -> RunningServer:
     """Read the checkout at ``paths`` and serve its site in a background thread.
 
-    The sources are read once; the SPARQL store is loaded from the triples read; the
+    The sources are read once; a forked process writes the site-wide files into a
+    temporary folder meanwhile; the SPARQL store is loaded from the triples read; the
     query workers (``workers`` forked processes, default one per CPU) are forked here,
     before any thread starts. Resource representations are rendered when asked for, up to
-    ``page_cache_bytes`` of them kept; the site-wide files are written by a background
-    thread into a temporary folder. Up to ``cache_bytes`` of query responses are kept (0:
-    none); a query with ``Cache-Control: no-cache`` is always answered afresh.
+    ``page_cache_bytes`` of them kept. Up to ``cache_bytes`` of query responses are kept
+    (0: none); a query with ``Cache-Control: no-cache`` is always answered afresh.
     """
     from compact_kg.dumps import ox_quads
     from compact_kg.graphs import load_index, prefixes
