@@ -398,3 +398,33 @@ def test_closing_at_once_stops_and_removes_the_temporary_folder(
     running.close()
     assert not running.workdir.exists()
     assert running.builder is not None and not running.builder.is_alive()
+
+
+def test_sigterm_stops_the_server_and_removes_its_temporary_folder(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    paths = make_checkout(tmp_path / "checkout")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    code = ("import sys\nfrom pathlib import Path\nfrom compact_kg.paths import ProjectPaths\n"
+            "from compact_kg.serve import serve_forever\n"
+            "serve_forever(port=0, paths=ProjectPaths(Path(sys.argv[1])),\n"
+            "              announce=lambda url: print(url, flush=True))\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(paths.root)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "TMPDIR": str(temp)})
+    try:
+        url = (proc.stdout.readline() if proc.stdout else b"").decode().strip()
+        with urllib.request.urlopen(url + "index.html", timeout=60) as response:
+            assert response.status == 200  # the site-wide files are written
+        assert len(list(temp.iterdir())) == 1
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert list(temp.iterdir()) == []

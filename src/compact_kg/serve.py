@@ -734,16 +734,27 @@ def serve_forever(*, host: str = "127.0.0.1", port: int = 8000, timeout: float =
                   base_uri: str | None = None, paths: ProjectPaths | None = None,
                   announce: Callable[[str], None] | None = None, workers: int | None = None,
                   cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
-    """Run the server until interrupted (the ``compact-kg serve`` command); Ctrl-C stops it
-    cleanly and returns."""
-    running = start_server(host=host, port=port, timeout=timeout, base_uri=base_uri,
-                           paths=paths, verbose=True, workers=workers, cache_bytes=cache_bytes)
-    if announce:
-        announce(running.url)
+    """Run the server until interrupted (the ``compact-kg serve`` command); Ctrl-C or
+    SIGTERM stops it cleanly (its temporary folder removed) and returns."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        running.thread.join()
+        running = start_server(host=host, port=port, timeout=timeout, base_uri=base_uri,
+                               paths=paths, verbose=True, workers=workers,
+                               cache_bytes=cache_bytes)
+        if announce:
+            announce(running.url)
+        try:
+            running.thread.join()
+        finally:
+            running.close()
     except KeyboardInterrupt:
         pass
     finally:
-        running.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
