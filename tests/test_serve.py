@@ -253,3 +253,178 @@ def test_query_responses_carry_an_etag_and_no_cache_answers_afresh(
     assert get({"If-None-Match": headers["ETag"]})[0] == 304
     assert get({"If-None-Match": '"other"'})[0] == 200
     assert len(list(csv.reader(io.StringIO(body.decode())))) == 4
+
+
+# -- the site rendered on demand is the published site ------------------------------------
+
+REBASED = "http://example.org/kg/"
+
+
+@pytest.fixture(scope="module", params=[None, REBASED], ids=["default-base", "rebased"])
+def served_and_published(request: pytest.FixtureRequest,
+                         tmp_path_factory: pytest.TempPathFactory,
+                         ) -> Iterator[tuple[RunningServer, Path]]:
+    """A server and the site that ``publish`` writes for the same checkout and base."""
+    from compact_kg.publish import publish_site
+
+    root = tmp_path_factory.mktemp("on-demand")
+    paths = make_checkout(root / "checkout")
+    published = publish_site(root / "site", base_uri=request.param, paths=paths).out_dir
+    running = start_server(host="127.0.0.1", port=0, timeout=5.0, paths=paths,
+                           base_uri=request.param)
+    try:
+        yield running, published
+    finally:
+        running.close()
+
+
+def _published_files(site: Path) -> list[str]:
+    return sorted(path.relative_to(site).as_posix() for path in site.rglob("*")
+                  if path.is_file())
+
+
+def test_every_published_file_is_served_with_the_same_bytes(
+        served_and_published: tuple[RunningServer, Path]) -> None:
+    server, site = served_and_published
+    files = _published_files(site)
+    assert len(files) > 100 and "index.html" in files and ".well-known/void" in files
+    different = []
+    for relative in files:
+        status, _, body = fetch(server, urllib.parse.quote(relative))
+        if status != 200 or body != (site / relative).read_bytes():
+            different.append((relative, status))
+    assert different == []
+
+
+def test_resource_paths_negotiate_to_the_published_files(
+        served_and_published: tuple[RunningServer, Path]) -> None:
+    server, site = served_and_published
+    resources = [relative.removesuffix(".ttl") for relative in _published_files(site)
+                 if relative.endswith(".ttl") and (site / (relative[:-4] + ".html")).is_file()]
+    assert len(resources) > 50
+    for relative in resources:
+        for media, extension in (("text/html", ".html"), ("text/turtle", ".ttl"),
+                                 ("application/ld+json", ".jsonld"),
+                                 ("application/rdf+xml", ".rdf"),
+                                 ("application/n-triples", ".nt")):
+            request = urllib.request.Request(server.url + urllib.parse.quote(relative),
+                                             headers={"Accept": media})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                assert response.headers["Content-Location"] == "/" + relative + extension
+                assert "Accept" in response.headers["Vary"]
+                assert response.read() == (site / (relative + extension)).read_bytes()
+
+
+def test_site_pages_without_extension_negotiate_as_before(
+        served_and_published: tuple[RunningServer, Path]) -> None:
+    server, site = served_and_published
+    for relative in ("", "case-studies", "docs/ontology", "def/"):
+        status, content_type, body = fetch(server, relative)
+        page = (relative + "index" if relative.endswith("/") or not relative else relative)
+        assert (status, content_type.split(";")[0]) == (200, "text/html"), relative
+        assert body == (site / (page + ".html")).read_bytes()
+
+
+def test_the_store_holds_the_published_dumps(
+        served_and_published: tuple[RunningServer, Path]) -> None:
+    """The SPARQL store, loaded from the triples read, holds what the N-Triples dumps hold
+    (which is what the server used to load)."""
+    import pyoxigraph
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    server, site = served_and_published
+    from_dumps = pyoxigraph.Store()
+    for dump in sorted((site / "dumps").glob("*.nt")):
+        from_dumps.bulk_load(path=str(dump), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    ours = server.server.store
+    assert len(ours) == len(from_dumps) > 1000
+    graphs = []
+    for store in (ours, from_dumps):
+        data = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES,
+                          from_graph=pyoxigraph.DefaultGraph())
+        graphs.append(Graph().parse(data=data, format="nt"))
+    assert isomorphic(*graphs)
+
+
+def test_unknown_resources_are_404(server: RunningServer) -> None:
+    for path in ("id/area/atlantis", "id/area/atlantis.ttl", "id/case-study/none.html",
+                 "id/area/surrey.pdf", "id/area/surrey/", "no/such/page.html"):
+        status, _, body = fetch(server, path)
+        assert status == 404, path
+        assert b"nothing at" in body
+
+
+def test_concurrent_requests_get_the_right_bodies(tmp_path_factory: pytest.TempPathFactory,
+                                                  ) -> None:
+    """Eight clients at once, every representation rendered afresh (no page cache)."""
+    import threading
+
+    from compact_kg.publish import publish_site
+
+    root = tmp_path_factory.mktemp("concurrent")
+    paths = make_checkout(root / "checkout")
+    site = publish_site(root / "site", paths=paths).out_dir
+    pages = sorted(path.relative_to(site).as_posix() for path in site.glob("id/*/*.*"))
+    assert len(pages) > 100
+    running = start_server(host="127.0.0.1", port=0, paths=paths, page_cache_bytes=0)
+    barrier = threading.Barrier(8)
+    wrong: list[str] = []
+
+    def client(number: int) -> None:
+        barrier.wait()
+        for relative in pages[number::8]:
+            status, _, body = fetch(running, relative)
+            if status != 200 or body != (site / relative).read_bytes():
+                wrong.append(relative)
+
+    try:
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert not any(thread.is_alive() for thread in threads)
+        assert wrong == []
+    finally:
+        running.close()
+
+
+def test_closing_at_once_stops_and_removes_the_temporary_folder(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    paths = make_checkout(tmp_path_factory.mktemp("close"))
+    running = start_server(host="127.0.0.1", port=0, paths=paths)
+    assert fetch(running, "id/area/surrey.ttl")[0] == 200
+    running.close()
+    assert not running.workdir.exists()
+    assert running.builder is not None and not running.builder.is_alive()
+
+
+def test_sigterm_stops_the_server_and_removes_its_temporary_folder(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    paths = make_checkout(tmp_path / "checkout")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    code = ("import sys\nfrom pathlib import Path\nfrom compact_kg.paths import ProjectPaths\n"
+            "from compact_kg.serve import serve_forever\n"
+            "serve_forever(port=0, paths=ProjectPaths(Path(sys.argv[1])),\n"
+            "              announce=lambda url: print(url, flush=True))\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(paths.root)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "TMPDIR": str(temp)})
+    try:
+        url = (proc.stdout.readline() if proc.stdout else b"").decode().strip()
+        with urllib.request.urlopen(url + "index.html", timeout=60) as response:
+            assert response.status == 200  # the site-wide files are written
+        assert len(list(temp.iterdir())) == 1
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert list(temp.iterdir()) == []

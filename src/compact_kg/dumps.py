@@ -31,8 +31,8 @@ from compact_kg import __version__
 from compact_kg.graphs import new_graph
 
 __all__ = ["FORMATS", "Dump", "OxTerms", "OxTripleStream", "OxTriples", "compact_jsonld",
-           "jsonld_context", "serialize", "serialize_triples", "void_description", "write_dumps",
-           "write_part_dumps"]
+           "jsonld_context", "ox_quads", "serialize", "serialize_triples", "void_description",
+           "write_dumps", "write_part_dumps"]
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 SCHEMA = Namespace("https://schema.org/")
@@ -102,6 +102,10 @@ class OxTerms:
         self._by_namespace = {ns: prefix for prefix, ns in namespaces.items()}
         self._iris: dict[Node, tuple[Any, str | None]] = {}
 
+    def __len__(self) -> int:
+        """How many IRIs are cached."""
+        return len(self._iris)
+
     def iri(self, node: URIRef) -> tuple[Any, str | None]:
         """The pyoxigraph NamedNode of ``node`` and its prefix (None if it has none)."""
         found = self._iris.get(node)
@@ -159,6 +163,14 @@ def _ox_triples(triples: Iterable[tuple[Node, Node, Node]], terms: OxTerms,
         if prefix is not None:
             used.add(prefix)
         yield ox.Triple(s2, p2, o2)
+
+
+def ox_quads(triples: Iterable[tuple[Node, Node, Node]],
+             namespaces: dict[str, str]) -> Iterator[Any]:
+    """rdflib triples as pyoxigraph quads of the default graph, one at a time (for
+    ``Store.bulk_extend``); each blank node becomes one pyoxigraph blank node."""
+    for triple in _ox_triples(triples, OxTerms(namespaces), set(), set()):
+        yield ox.Quad(*triple)
 
 
 class OxTriples:

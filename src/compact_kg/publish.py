@@ -24,7 +24,7 @@ import multiprocessing as mp
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,8 @@ from compact_kg.site import (
     write_file,
 )
 
-__all__ = ["HTACCESS", "NGINX_CONF", "PublishSummary", "publish_site"]
+__all__ = ["HTACCESS", "NGINX_CONF", "RESOURCE_EXTENSIONS", "PublishSummary", "publish_site",
+           "render_resource", "resource_paths", "write_site_files"]
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,10 @@ server {
 """
 
 
+def _ignore_poll() -> None:
+    """No workers to report on."""
+
+
 def _check_out_dir(out_dir: Path, paths: ProjectPaths) -> None:
     resolved = out_dir.resolve()
     root = paths.root.resolve()
@@ -168,29 +173,37 @@ def publish_site(out_dir: Path, *, base_uri: str | None = None,
 
     queries = read_saved_queries(paths.queries_dir, rebase=(BASE, base))
     site = Site(graph, base, out_dir, queries, sources.model, incoming_limit)
-    # Two IRIs can share a path ("a b" and "a_b"): the last in IRI order wins, as it would
-    # if the pages were written one after the other in that order.
-    winners: dict[str, URIRef] = {}
-    for subject, path in sorted(site.pages.items()):
-        winners.pop(path, None)
-        winners[path] = subject
-    resources = sorted((subject, path) for path, subject in winners.items())
+    resources = sorted((subject, path) for path, subject in resource_paths(site).items())
     # The workers start on the resource pages now; this process writes everything else
     # meanwhile (dumps, VoID, index and documentation pages), then waits for them.
     with _Renderer(site, resources, namespaces, processes, progress or _ignore) as renderer:
-        files, dumps = _write_the_rest(site, sources, out_dir, renderer.poll)
-    files |= {f"{out_dir}/{path}.{ext}" for _, path in resources for ext in _EXTENSIONS}
+        files, dumps = write_site_files(site, sources, renderer.poll)
+    files |= {f"{out_dir}/{path}.{ext}" for _, path in resources for ext in RESOURCE_EXTENSIONS}
     return PublishSummary(out_dir=out_dir, base_uri=base, triples=len(graph),
                           resources=len(site.pages), files=len(files),
                           dumps=[d.path for d in dumps],
                           seconds=time.perf_counter() - started)
 
 
-def _write_the_rest(site: Site, sources: IndexedSources, out_dir: Path,
-                    poll: Callable[[], None]) -> tuple[set[str], list[Dump]]:
-    """Dumps, VoID, server configuration, index and documentation pages; ``poll`` between
-    steps reports the workers' progress. Returns the paths written and the dumps."""
-    base, graph = site.base, sources.index
+def resource_paths(site: Site) -> dict[str, URIRef]:
+    """Site path (without extension) -> the resource whose files are at that path.
+
+    Two IRIs can share a path ("a b" and "a_b"): the last in IRI order wins, as it would
+    if the pages were written one after the other in that order."""
+    winners: dict[str, URIRef] = {}
+    for subject, path in sorted(site.pages.items()):
+        winners.pop(path, None)
+        winners[path] = subject
+    return winners
+
+
+def write_site_files(site: Site, sources: IndexedSources,
+                     poll: Callable[[], None] = _ignore_poll) -> tuple[set[str], list[Dump]]:
+    """Every file of the site but the resources' own, into ``site.out``: dumps and their
+    SHA256SUMS, VoID (also at .well-known/void), server configuration, index, documentation
+    and landing pages. ``poll`` between steps reports the workers' progress. Returns the
+    paths written and the dumps. Empties ``sources.parts`` (read once, for the dumps)."""
+    base, graph, out_dir = site.base, sources.index, site.out
     namespaces = prefixes(base)
     dumps = write_part_dumps({part: OxTripleStream(triples, namespaces)
                               for part, triples in sources.parts.items()}, out_dir / "dumps")
@@ -224,27 +237,43 @@ def _write_the_rest(site: Site, sources: IndexedSources, out_dir: Path,
     return files | {str(path) for path in site.written}, dumps
 
 
-_EXTENSIONS = ("html", *(fmt.extension for fmt in FORMATS))
+#: The extensions of a resource's files: its HTML page and its data in four syntaxes.
+RESOURCE_EXTENSIONS: tuple[str, ...] = ("html", *(fmt.extension for fmt in FORMATS))
 _JSONLD = next(f for f in FORMATS if f.extension == "jsonld")
 #: What a forked worker renders: set by the parent just before the pool forks.
 _JOB: dict[str, Any] = {}
 
 
+def render_resource(site: Site, subject: URIRef, path: str, terms: OxTerms,
+                    extensions: Collection[str] = RESOURCE_EXTENSIONS) -> dict[str, bytes]:
+    """The bytes of the representations (by extension, of :data:`RESOURCE_EXTENSIONS`) of
+    the resource whose files are at ``path``: its concise bounded description in four
+    syntaxes (serialised by pyoxigraph) and its HTML page (which embeds the JSON-LD).
+
+    What ``publish`` writes and ``serve`` answers, so both give the same bytes."""
+    triples = OxTriples(site.graph.cbd(subject), terms.namespaces, terms)  # type: ignore[union-attr]
+    out: dict[str, bytes] = {}
+    for fmt in FORMATS:
+        wanted = fmt.extension in extensions
+        if wanted or (fmt is _JSONLD and "html" in extensions):
+            data = serialize_triples(triples, fmt)
+            if wanted:
+                out[fmt.extension] = data
+            if fmt is _JSONLD and "html" in extensions:
+                out["html"] = site.resource_html(subject, path, data.decode("utf-8")).encode()
+    return out
+
+
 def _render_one(site: Site, subject: URIRef, path: str, terms: OxTerms,
                 folders: set[str]) -> None:
-    """The five files of one resource: its concise bounded description in four syntaxes
-    (serialised by pyoxigraph) and its HTML page."""
-    triples = OxTriples(site.graph.cbd(subject), terms.namespaces, terms)  # type: ignore[union-attr]
+    """Write the five files of one resource (:func:`render_resource`)."""
     folder = path.rpartition("/")[0]
     if folder not in folders:
         (site.out / folder).mkdir(parents=True, exist_ok=True)
         folders.add(folder)
     target = f"{site.out}/{path}"  # plain strings: pathlib costs more than it helps here
-    for fmt in FORMATS:
-        data = serialize_triples(triples, fmt)
-        write_file(f"{target}.{fmt.extension}", data)
-        if fmt is _JSONLD:
-            site.resource_page(subject, path, data.decode("utf-8"))
+    for extension, data in render_resource(site, subject, path, terms).items():
+        write_file(f"{target}.{extension}", data)
 
 
 def _render_chunk(chunk: int) -> int:

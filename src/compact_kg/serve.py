@@ -1,12 +1,23 @@
-"""Serve the published site on the loopback interface, with content negotiation and a
-read-only SPARQL 1.1 Protocol endpoint.
+"""Serve the site on the loopback interface, with content negotiation and a read-only
+SPARQL 1.1 Protocol endpoint.
 
-``compact-kg serve`` builds the site (:func:`compact_kg.publish.publish_site`) into a
-temporary folder and serves it with the standard library's ``ThreadingHTTPServer``:
+``compact-kg serve`` answers with the same bytes at the same paths as the site that
+:func:`compact_kg.publish.publish_site` writes, but does not write that site first. At
+start-up it reads the sources once (:func:`compact_kg.graphs.load_index`), loads the SPARQL
+store from the triples read, forks the query workers and starts answering. Then:
 
 * ``/id/area/surrey`` (any resource path without an extension) answers with HTML, Turtle,
   JSON-LD, RDF/XML or N-Triples by the ``Accept`` header (q-values and wildcards honoured),
-  and ``406 Not Acceptable`` when none of those is acceptable;
+  and ``406 Not Acceptable`` when none of those is acceptable; ``/id/area/surrey.ttl`` and
+  the like answer with that one. A resource's representation is rendered when it is asked
+  for, by the code that ``publish`` writes it with
+  (:func:`compact_kg.publish.render_resource`), and kept in a bounded cache.
+* The site-wide files (landing, index and documentation pages, dumps and their
+  SHA256SUMS, VoID, server configuration) are written into a temporary folder by a
+  process forked at start-up (:func:`compact_kg.publish.write_site_files`), which works
+  while the store loads and the server answers; a request for one of them waits until
+  they are there (the landing page and the VoID list the dumps' sizes and checksums, so
+  they come after the dumps, the longest part).
 * ``/sparql`` answers ``GET ?query=`` and ``POST`` (form or ``application/sparql-query``) with
   SPARQL results in JSON, XML, CSV or TSV (by ``Accept`` or ``format=``), or RDF for
   CONSTRUCT/DESCRIBE. Updates are refused (403), and so are ``SERVICE``, ``FROM`` and
@@ -16,7 +27,7 @@ temporary folder and serves it with the standard library's ``ThreadingHTTPServer
   pyoxigraph's own serialisations. Responses carry an ``ETag`` and are kept in a bounded
   cache (the dataset does not change while serving); ``Cache-Control: no-cache`` in a
   request bypasses it.
-* ``/.well-known/void`` is the VoID description; every other path is a file of the site.
+* ``/.well-known/void`` is the VoID description.
 
 Only loopback addresses may be bound: this is a preview and demo server, not a public one.
 """
@@ -24,12 +35,14 @@ Only loopback addresses may be bound: this is a preview and demo server, not a p
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import ipaddress
 import mimetypes
 import os
 import posixpath
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -47,14 +60,23 @@ from compact_kg.errors import InputError, QueryError, QueryTimeoutError
 from compact_kg.paths import ProjectPaths
 
 if TYPE_CHECKING:
-    from compact_kg.queries import QueryRunner
+    from rdflib import URIRef
 
-__all__ = ["ResultCache", "RunningServer", "check_query", "negotiate", "run_sparql",
-           "serve_forever", "start_server"]
+    from compact_kg.dumps import OxTerms
+    from compact_kg.graphs import IndexedSources
+    from compact_kg.queries import QueryRunner
+    from compact_kg.site import Site
+
+__all__ = ["OnDemandSite", "ResultCache", "RunningServer", "check_query", "negotiate",
+           "run_sparql", "serve_forever", "start_server"]
 
 MAX_BODY = 1_000_000
 DEFAULT_CACHE_BYTES = 64 << 20
 """Bytes of query responses a server keeps by default."""
+DEFAULT_PAGE_CACHE_BYTES = 64 << 20
+"""Bytes of rendered resource representations a server keeps by default."""
+#: The IRI conversion cache of the resource renderer is started afresh past this size.
+_MAX_CACHED_IRIS = 500_000
 
 # Representations of a resource, in the server's order of preference.
 REPRESENTATIONS: dict[str, str] = {
@@ -257,6 +279,119 @@ class ResultCache:
 
 
 # ---------------------------------------------------------------------------------------
+# The site, rendered on demand
+# ---------------------------------------------------------------------------------------
+
+
+class OnDemandSite:
+    """The published site without publishing it: a resource's representations rendered
+    when asked for (kept in a bounded cache), the site-wide files written once into
+    ``site.out`` by a forked process (:meth:`fork_builder`).
+
+    Both come from the code ``publish`` writes them with, so the bytes are the same.
+    """
+
+    def __init__(self, site: Site, sources: IndexedSources, cache_bytes: int) -> None:
+        from compact_kg.dumps import OxTerms
+        from compact_kg.graphs import prefixes
+        from compact_kg.publish import resource_paths
+
+        self.site = site
+        self.root = site.out
+        self.resources: dict[str, URIRef] = resource_paths(site)
+        self._namespaces = prefixes(site.base)
+        self._terms: OxTerms = OxTerms(self._namespaces)
+        self._sources: IndexedSources | None = sources
+        self._cache = ResultCache(cache_bytes) if cache_bytes > 0 else None
+        self._built = threading.Event()
+        self._failure: str | None = None
+        self._builder = 0  # its process id until it is reaped
+        self._pipe = -1
+        self._reaping = threading.Lock()
+        site.env.get_template("resource.html")  # compiled once, before any thread
+
+    def representation(self, path: str, extension: str) -> bytes:
+        """The bytes of the file ``path.extension`` of a resource (``path`` a key of
+        :attr:`resources`, ``extension`` one of ``RESOURCE_EXTENSIONS``)."""
+        from compact_kg.dumps import OxTerms
+        from compact_kg.publish import render_resource
+
+        key = (path, extension)
+        hit = self._cache.get(key) if self._cache is not None else None
+        if hit is not None:
+            return hit[0]
+        terms = self._terms
+        if len(terms) > _MAX_CACHED_IRIS:  # bounded memory; the same output
+            terms = self._terms = OxTerms(self._namespaces)
+        body = render_resource(self.site, self.resources[path], path, terms, (extension,))[
+            extension]
+        if self._cache is not None:
+            self._cache.put(key, body)
+        return body
+
+    def fork_builder(self) -> None:
+        """Fork the process that writes the site-wide files
+        (:func:`compact_kg.publish.write_site_files`); call it before any thread starts,
+        then :meth:`watch_builder` in a thread.
+
+        A process rather than a thread: it works on the other core, without holding this
+        process's GIL while requests are answered, and the memory it takes for the dumps
+        (whole-graph serialisations) is given back when it exits."""
+        from compact_kg.publish import write_site_files
+
+        sources, self._sources = self._sources, None
+        if sources is None:
+            raise RuntimeError("the builder of the site's files is forked once")
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child (its files are checked by the tests)
+            os.close(read_end)
+            status = 0
+            try:
+                write_site_files(self.site, sources)
+            except BaseException as error:  # reported by the parent to every request
+                os.write(write_end, str(error).encode("utf-8", "replace")[:2000])
+                status = 1
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        self._builder, self._pipe = pid, read_end
+        sources.parts.clear()  # only the builder needs them
+
+    def watch_builder(self) -> None:
+        """Wait for the builder to exit (run in a thread): then requests for the site-wide
+        files are answered, or told why they cannot be."""
+        with os.fdopen(self._pipe, "rb") as pipe:  # at its end, the builder has exited
+            message = pipe.read().decode("utf-8", "replace")
+        with self._reaping:
+            _, status = os.waitpid(self._builder, 0)
+            self._builder = 0
+        if status != 0:
+            self._failure = ("the site's files could not be written: "
+                             + (message or f"the process writing them ended ({status})"))
+        self._built.set()
+
+    def stop(self) -> None:
+        """Stop the builder if it still runs (:meth:`watch_builder` reaps it)."""
+        with self._reaping:
+            if self._builder:
+                os.kill(self._builder, signal.SIGTERM)
+
+    def abandon(self) -> None:
+        """Stop and reap the builder when no thread watches it (start-up failed)."""
+        with self._reaping:
+            if self._builder:
+                os.kill(self._builder, signal.SIGTERM)
+                os.waitpid(self._builder, 0)
+                self._builder = 0
+                os.close(self._pipe)
+
+    def wait_built(self, timeout: float | None = None) -> tuple[bool, str | None]:
+        """Wait until the builder has exited: whether it has, and its failure."""
+        return self._built.wait(timeout), self._failure
+
+
+# ---------------------------------------------------------------------------------------
 # HTTP
 # ---------------------------------------------------------------------------------------
 
@@ -339,7 +474,9 @@ class _Handler(BaseHTTPRequestHandler):
     # -- static files and resources --------------------------------------------------------
 
     def _static(self, path: str) -> None:
-        root = self.server.site_dir
+        from compact_kg.publish import RESOURCE_EXTENSIONS
+
+        site = self.server.site
         if path == "/.well-known/void":
             path = "/void.ttl"
         clean = posixpath.normpath(path)
@@ -349,6 +486,27 @@ class _Handler(BaseHTTPRequestHandler):
         relative = clean.lstrip("/")
         if path.endswith("/"):
             relative = (relative + "/index").lstrip("/") if relative else "index"
+        # A resource's file, rendered now ...
+        stem, dot, extension = relative.rpartition(".")
+        if dot and extension in RESOURCE_EXTENSIONS and stem in site.resources:
+            self._send(200, site.representation(stem, extension),
+                       CONTENT_TYPES["." + extension])
+            return
+        # ... or a resource path, by the Accept header ...
+        if relative in site.resources:
+            self._negotiated(relative, list(REPRESENTATIONS),
+                             lambda chosen: site.representation(relative, chosen[1:]))
+            return
+        # ... or one of the site-wide files, once they are written.
+        done, failure = site.wait_built(self.server.build_wait)
+        if not done:
+            self._error(503, "the site's files are still being written; try again shortly",
+                        {"Retry-After": "10"})
+            return
+        if failure is not None:
+            self._error(500, failure)
+            return
+        root = site.root
         target = root / relative
         if relative and target.is_file():
             self._file(target)
@@ -358,14 +516,21 @@ class _Handler(BaseHTTPRequestHandler):
         if not available:
             self._error(404, f"nothing at {path}")
             return
+        self._negotiated(relative, available,
+                         lambda chosen: (root / (relative + chosen)).read_bytes())
+
+    def _negotiated(self, relative: str, available: list[str],
+                    read: Callable[[str], bytes]) -> None:
+        """Answer with the representation of ``available`` that the Accept header prefers
+        (``read(extension)`` gives its bytes), or 406."""
         chosen = negotiate(self.headers.get("Accept"), available)
         if chosen is None:
             self._error(406, "none of the available representations is acceptable: "
                              + ", ".join(available), {"Vary": "Accept"})
             return
-        file = root / (relative + REPRESENTATIONS[chosen])
-        self._file(file, {"Vary": "Accept",
-                          "Content-Location": "/" + relative + REPRESENTATIONS[chosen]})
+        extension = REPRESENTATIONS[chosen]
+        self._send(200, read(extension), CONTENT_TYPES[extension],
+                   {"Vary": "Accept", "Content-Location": "/" + relative + extension})
 
     def _file(self, file: Path, headers: dict[str, str] | None = None) -> None:
         kind = CONTENT_TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] \
@@ -444,11 +609,15 @@ class _Server(ThreadingHTTPServer):
     # once, and each dropped SYN costs the client a 1 s retransmission.
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], site_dir: Path, store: pyoxigraph.Store,
+    #: How long a request for a site-wide file waits for them to be written (seconds).
+    build_wait = 3600.0
+
+    def __init__(self, address: tuple[str, int], site: OnDemandSite, store: pyoxigraph.Store,
                  timeout: float, verbose: bool, runner: QueryRunner,
                  cache: ResultCache | None) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        self.site_dir = site_dir
+        self.site = site
+        self.site_dir = site.root
         self.store = store
         self.timeout = timeout
         self.verbose = verbose
@@ -459,20 +628,31 @@ class _Server(ThreadingHTTPServer):
 
 @dataclass
 class RunningServer:
-    """A server running in a background thread; :meth:`close` stops it and removes the build."""
+    """A server running in a background thread; :meth:`close` stops it and removes the
+    temporary folder of the site-wide files."""
 
     url: str
     site_dir: Path
     server: _Server
     thread: threading.Thread
     workdir: Path
+    builder: threading.Thread | None = None
+
+    def wait_until_built(self, timeout: float | None = None) -> bool:
+        """Wait until the site-wide files are written; True when they are."""
+        done, failure = self.server.site.wait_built(timeout)
+        return done and failure is None
 
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
         self.server.runner.close()
+        if self.builder is not None:  # the builder writes into the folder about to go
+            self.server.site.stop()
+            self.builder.join()
         shutil.rmtree(self.workdir, ignore_errors=True)
+        gc.unfreeze()  # what start_server froze may be collected again
 
 
 def _check_host(host: str) -> None:
@@ -489,56 +669,92 @@ def _check_host(host: str) -> None:
 def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.0,
                  base_uri: str | None = None, paths: ProjectPaths | None = None,
                  verbose: bool = False, workers: int | None = None,
-                 cache_bytes: int = DEFAULT_CACHE_BYTES) -> RunningServer:
-    """Build the site into a temporary folder and serve it in a background thread.
+                 cache_bytes: int = DEFAULT_CACHE_BYTES,
+                 page_cache_bytes: int = DEFAULT_PAGE_CACHE_BYTES) -> RunningServer:
+    """Read the checkout at ``paths`` and serve its site in a background thread.
 
-    Queries run in ``workers`` forked processes (default: one per CPU), forked here before
-    any server thread starts. Up to ``cache_bytes`` of query responses are kept (0: none);
-    a request with ``Cache-Control: no-cache`` is always answered afresh.
+    The sources are read once; a forked process writes the site-wide files into a
+    temporary folder meanwhile; the SPARQL store is loaded from the triples read; the
+    query workers (``workers`` forked processes, default one per CPU) are forked here,
+    before any thread starts. Resource representations are rendered when asked for, up to
+    ``page_cache_bytes`` of them kept. Up to ``cache_bytes`` of query responses are kept
+    (0: none); a query with ``Cache-Control: no-cache`` is always answered afresh.
     """
-    from compact_kg.publish import publish_site
+    from compact_kg.dumps import ox_quads
+    from compact_kg.graphs import load_index, prefixes
+    from compact_kg.namespace import BASE
+    from compact_kg.paths import default_paths
     from compact_kg.queries import QueryRunner
+    from compact_kg.site import INCOMING_LIMIT, Site, read_saved_queries
 
     _check_host(host)
+    paths = paths or default_paths()
+    sources = load_index(paths, base_uri)
     workdir = Path(tempfile.mkdtemp(prefix="compact-kg-serve-"))
-    runner = None
+    runner: QueryRunner | None = None
+    on_demand: OnDemandSite | None = None
     try:
-        summary = publish_site(workdir / "site", base_uri=base_uri, paths=paths)
+        out = workdir / "site"
+        out.mkdir()
+        queries = read_saved_queries(paths.queries_dir, rebase=(BASE, sources.base))
+        site = Site(sources.index, sources.base, out, queries, sources.model, INCOMING_LIMIT)
+        on_demand = OnDemandSite(site, sources, page_cache_bytes)
+        # The graph read stays for the server's lifetime: frozen, its objects are left out
+        # of every later garbage collection (each would walk millions of them), here and
+        # in the forked processes, which share this memory copy-on-write and would
+        # otherwise touch, and so copy, all of it. Reference counting still frees them.
+        gc.freeze()
+        # The site-wide files are written by a child process meanwhile.
+        on_demand.fork_builder()
         store = pyoxigraph.Store()
-        for dump in summary.dumps:
-            if dump.name.endswith(".nt"):
-                store.bulk_load(path=str(dump), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        store.bulk_extend(ox_quads(sources.index, prefixes(sources.base)))
         runner = QueryRunner(store, workers=workers or os.cpu_count() or 1).start()
         cache = ResultCache(cache_bytes) if cache_bytes > 0 else None
-        server = _Server((host, port), summary.out_dir, store, timeout, verbose, runner, cache)
+        server = _Server((host, port), on_demand, store, timeout, verbose, runner, cache)
     except BaseException:
         if runner is not None:
             runner.close()
+        if on_demand is not None:
+            on_demand.abandon()
         shutil.rmtree(workdir, ignore_errors=True)
         raise
     thread = threading.Thread(target=server.serve_forever, name="compact-kg-serve",
                               daemon=True)
     thread.start()
+    builder = threading.Thread(target=on_demand.watch_builder, name="compact-kg-site-files",
+                               daemon=True)
+    builder.start()
     bound_host, bound_port = server.server_address[:2]
     shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
-    return RunningServer(f"http://{shown}:{bound_port}/", summary.out_dir, server, thread,
-                         workdir)
+    return RunningServer(f"http://{shown}:{bound_port}/", out, server, thread, workdir,
+                         builder)
 
 
 def serve_forever(*, host: str = "127.0.0.1", port: int = 8000, timeout: float = 10.0,
                   base_uri: str | None = None, paths: ProjectPaths | None = None,
                   announce: Callable[[str], None] | None = None, workers: int | None = None,
                   cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
-    """Run the server until interrupted (the ``compact-kg serve`` command); Ctrl-C stops it
-    cleanly and returns."""
-    running = start_server(host=host, port=port, timeout=timeout, base_uri=base_uri,
-                           paths=paths, verbose=True, workers=workers, cache_bytes=cache_bytes)
-    if announce:
-        announce(running.url)
+    """Run the server until interrupted (the ``compact-kg serve`` command); Ctrl-C or
+    SIGTERM stops it cleanly (its temporary folder removed) and returns."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        running.thread.join()
+        running = start_server(host=host, port=port, timeout=timeout, base_uri=base_uri,
+                               paths=paths, verbose=True, workers=workers,
+                               cache_bytes=cache_bytes)
+        if announce:
+            announce(running.url)
+        try:
+            running.thread.join()
+        finally:
+            running.close()
     except KeyboardInterrupt:
         pass
     finally:
-        running.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
