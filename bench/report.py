@@ -122,9 +122,19 @@ def _note(row: dict[str, Any]) -> str:
     return "; ".join(n for n in notes if n)
 
 
+def _ready(side: dict[str, Any]) -> str:
+    """When a server answered: its first answer, and the whole site where that came later."""
+    first, whole = side.get("first_answer_seconds"), side.get("startup_seconds")
+    if whole is None:
+        return ""
+    if first is None or abs(whole - first) < 0.05:
+        return f"{whole:.1f} s"
+    return f"{first:.1f} s (site {whole:.1f} s)"
+
+
 def _serve_table(rows: list[dict[str, Any]]) -> list[str]:
-    out = ["| size | server | requests | p50 | p95 | qps | peak MB | target | met? |",
-           "|---|---|---|---|---|---|---|---|---|"]
+    out = ["| size | server | ready after | requests | p50 | p95 | qps | peak MB | target | met? |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         for label, side_key, stats_key in (("ours, saved queries (no-cache)", "ours", "serve"),
                                            ("ours, saved queries (response cache)", "ours",
@@ -135,17 +145,18 @@ def _serve_table(rows: list[dict[str, Any]]) -> list[str]:
                                             "serve")):
             side = r.get(side_key) or {}
             if not side.get("available", True):
-                out.append(f"| {_size(r['size'])} | {label} | not available: "
+                out.append(f"| {_size(r['size'])} | {label} | | not available: "
                            f"{side.get('reason', '')} | | | | | | |")
                 break
             s = side.get(stats_key)
             if not s:
                 continue
             if not s.get("ok"):
-                out.append(f"| {_size(r['size'])} | {label} | {s['requests']} "
+                out.append(f"| {_size(r['size'])} | {label} | {_ready(side)} | {s['requests']} "
                            f"(all failed: {s.get('first_errors')}) | | | | | | |")
                 continue
-            out.append(f"| {_size(r['size'])} | {label} | {s['ok']}/{s['requests']} | "
+            out.append(f"| {_size(r['size'])} | {label} | {_ready(side)} | "
+                       f"{s['ok']}/{s['requests']} | "
                        f"{s['p50_ms']:.1f} ms | {s['p95_ms']:.1f} ms | {s['qps']:.0f} | "
                        f"{side.get('peak_mb') or 0:.0f} | {r.get('target', '')} | "
                        f"{_met(r) if side_key == 'ours' and stats_key == 'serve' else ''} |")

@@ -38,18 +38,11 @@ def _runs_ms(runs: list[float]) -> str:
     return ", ".join(f"{value * 1000:.0f}" for value in runs)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=1000, help="case studies (1000)")
-    parser.add_argument("--query", default="measurement-without-source-violation",
-                        help="saved query name (measurement-without-source-violation)")
-    parser.add_argument("--repeat", type=int, default=5, help="runs per block (5)")
-    args = parser.parse_args(argv)
-
+def order_table(data: Path, name: str, repeat: int) -> str:
+    """The Markdown table for saved query ``name`` on the generated ``data`` folder."""
     from compact_kg.queries import bind_parameters, bind_text, find_query, run_query
 
-    query = find_query(args.query, Path(run.ROOT) / "queries")
-    data = run.dataset(args.size, log=lambda _message: None)
+    query = find_query(name, Path(run.ROOT) / "queries")
     store = ops.raw_store(ops.dataset_files(data))
     params = ops._sample_params(query, ops.dataset_samples(data))
     text = bind_text(query, bind_parameters(query, params))
@@ -65,26 +58,34 @@ def main(argv: list[str] | None = None) -> None:
 
     worker()  # forks the store's worker and proves the text, as the main benchmark does
     blocks: list[tuple[str, list[float]]] = []
-    for name, action in (("raw, in a row", raw), ("ours in the worker, in a row", worker),
-                         ("ours in this process, in a row", in_process)):
-        blocks.append((name, [_timed(action) for _ in range(args.repeat)]))
+    for label, action in (("raw, in a row", raw), ("ours in the worker, in a row", worker),
+                          ("ours in this process, in a row", in_process)):
+        blocks.append((label, [_timed(action) for _ in range(repeat)]))
     for (first_name, first), (second_name, second) in (
             (("ours in this process", in_process), ("raw", raw)),
             (("ours in the worker", worker), ("raw", raw))):
         first_runs: list[float] = []
         second_runs: list[float] = []
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             first_runs.append(_timed(first))
             second_runs.append(_timed(second))
         blocks.append((f"{first_name}, alternating with {second_name}", first_runs))
         blocks.append((f"{second_name}, alternating with {first_name}", second_runs))
+    lines = [f"`{query.name}`, {len(store):,} triples; {repeat} runs per block", "",
+             "| how | median | runs (ms) |", "|---|---|---|"]
+    lines += [f"| {label} | {_median_ms(runs)} | {_runs_ms(runs)} |" for label, runs in blocks]
+    return "\n".join(lines)
 
-    print(f"`{query.name}` at {args.size} case studies, {len(store):,} triples; "
-          f"{args.repeat} runs per block\n")
-    print("| how | median | runs (ms) |")
-    print("|---|---|---|")
-    for name, runs in blocks:
-        print(f"| {name} | {_median_ms(runs)} | {_runs_ms(runs)} |")
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=1000, help="case studies (1000)")
+    parser.add_argument("--query", default="measurement-without-source-violation",
+                        help="saved query name (measurement-without-source-violation)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per block (5)")
+    args = parser.parse_args(argv)
+    data = run.dataset(args.size, log=lambda _message: None)
+    print(f"{args.size} case studies: " + order_table(data, args.query, args.repeat))
 
 
 if __name__ == "__main__":

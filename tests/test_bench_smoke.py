@@ -250,6 +250,15 @@ def test_queries_option_measures_and_merges_only_the_named_queries(
     assert merged["overview"]["ours"]["median"] == merged["timeline"]["ours"]["median"] == 9.0
 
 
+def test_run_order_times_every_block(dataset: gen.GeneratedDataset) -> None:
+    from bench import run_order
+
+    table = run_order.order_table(dataset.root / "data", "labels", 2)
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "ms |" in line]
+    assert len(rows) == 7
+    assert all(len(row.split("|")[3].split(",")) == 2 for row in rows)  # 2 runs each
+
+
 def test_queries_option_refuses_an_unknown_name(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stopped:
         run.main(["--sizes", str(SIZE), "--ops", "queries", "--queries", "labels,no-such",
