@@ -173,8 +173,9 @@ def tables(payload: dict[str, Any]) -> str:
              f"Python {m['python']} on {m['platform']}.",
              "Libraries: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v) + ".",
              f"Sizes: {', '.join(_size(s) for s in payload['sizes'])} synthetic case studies "
-             f"(seed {payload['seed']}); repeat {payload['repeat']} (one run per side at 10⁵); "
-             f"raw pySHACL capped at {payload['timeout']:.0f} s per run.", ""]
+             f"(seed {payload['seed']}). Runs per measurement and the cap on raw pySHACL are "
+             f"those of the command each row came from (the last: repeat {payload['repeat']}, "
+             f"cap {payload['timeout']:.0f} s); publish and serve run once from 10⁴.", ""]
     national = [(side.get("peak_mb") or 0, r["op"]) for r in rows if r["size"] == 10**5
                 for side in (r.get("ours") or {}, r.get("baseline") or {})]
     if national:

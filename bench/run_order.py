@@ -8,9 +8,9 @@ the query, bound as ``compact-kg query`` binds it, several ways on that one stor
   ``run_query`` in the store's persistent worker, and our ``run_query`` in this process;
 * two sides alternating, ``--repeat`` pairs: raw then in-process, and worker then raw.
 
-It shows whether a ratio comes from our code or from the order the runs were made in (the
-reason ``bench.ops._one_query`` runs each side in a block of its own). It prints a Markdown
-table of medians (the figures behind finding 4 of ``docs/benchmarks.md``).
+The main benchmark (``bench.ops._one_query``) alternates the sides run by run; this shows
+whether a ratio there comes from our code or from the order the runs were made in. It prints
+a Markdown table of medians (the figures behind finding 4 of ``docs/benchmarks.md``).
 """
 
 from __future__ import annotations

@@ -253,7 +253,7 @@ def test_queries_option_measures_and_merges_only_the_named_queries(
 def test_run_order_times_every_block(dataset: gen.GeneratedDataset) -> None:
     from bench import run_order
 
-    table = run_order.order_table(dataset.root / "data", "labels", 2)
+    table = run_order.order_table(dataset.root, "labels", 2)
     rows = [line for line in table.splitlines() if line.startswith("| ") and "ms |" in line]
     assert len(rows) == 7
     assert all(len(row.split("|")[3].split(",")) == 2 for row in rows)  # 2 runs each
