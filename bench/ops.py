@@ -210,7 +210,8 @@ def op_queries(spec: dict[str, Any]) -> dict[str, Any]:
     and, for the first query, forks the worker) is timed apart as ``ours_first``."""
     catalogue = _catalogue()
     if spec.get("names"):  # python -m bench --queries NAME,...: only these
-        catalogue = [q for q in catalogue if q.name in set(spec["names"])]
+        names = set(spec["names"])
+        catalogue = [q for q in catalogue if q.name in names]
     queries_mod = _need("compact_kg.queries", "run_query")
     store = raw_store(dataset_files(spec["data"]))
     samples = dataset_samples(spec["data"])
@@ -237,30 +238,23 @@ def _one_query(query: Any, params: dict[str, str], store: Any, repeat: int,
     start = time.perf_counter()
     len(queries_mod.run_query(query, store=store, params=params))
     first = time.perf_counter() - start
-    counted: dict[str, int] = {}
-
-    def run_ours() -> None:
-        counted["ours"] = len(queries_mod.run_query(query, store=store, params=params))
-
-    def run_terms() -> None:
-        _ = queries_mod.run_query(query, store=store, params=params).rows
-
-    def run_in_process() -> None:
-        len(queries_mod.run_query(query, store=store, params=params, timeout=None))
-
-    def run_raw() -> None:
-        counted["raw"] = _materialise(store.query(text))
-
-    sides = [(run_ours, ours), (run_terms, terms), (run_in_process, inproc), (run_raw, base)]
+    rows = ours_rows = None
     # The sides alternate, run by run, as a query meets other work in real use. At 10^5 a
     # large query runs 20-25% faster right after another side's run and the side after it
     # slower by as much (`python -m bench.run_order` times the sides in blocks as well).
     for _ in range(repeat):
-        for run, times in sides:
-            start = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - start)
-    ours_rows, rows = counted.get("ours"), counted.get("raw")
+        start = time.perf_counter()
+        ours_rows = len(queries_mod.run_query(query, store=store, params=params))
+        ours.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        _ = queries_mod.run_query(query, store=store, params=params).rows
+        terms.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        len(queries_mod.run_query(query, store=store, params=params, timeout=None))
+        inproc.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        rows = _materialise(store.query(text))
+        base.append(time.perf_counter() - start)
     result = queries_mod.run_query(query, store=store, params=params)
     if result.kind == "ask":
         ours_rows = int(bool(result.boolean))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import marshal
 import os
 import resource
@@ -95,19 +96,30 @@ def _child(
     """Body of the child: compute, write the whole answer, exit without cleanup."""
     code = 0
     try:
-        _die_with_parent()
-        if memory_limit is not None:
-            _limit_memory(memory_limit)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        try:
-            message = ("ok", function())
-        except Exception as error:
-            message = ("error", type(error).__name__, str(error), _details(error))
-        _write_all(write_end, marshal.dumps(message))
+        _become_child(memory_limit)
+        _write_all(write_end, _answer(function))
     except BaseException:
         code = 70
     finally:
         os._exit(code)
+
+
+def _become_child(memory_limit: int | None) -> None:  # pragma: no cover - child only
+    """What a forked child does first: die with its parent, cap its memory, let Ctrl-C kill
+    it."""
+    _die_with_parent()
+    if memory_limit is not None:
+        _limit_memory(memory_limit)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _answer(function: Callable[[], Any]) -> bytes:  # pragma: no cover - child only
+    """``function()``'s result, or the exception it raised, as the parent reads it."""
+    try:
+        message = ("ok", function())
+    except Exception as error:
+        message = ("error", type(error).__name__, str(error), _details(error))
+    return marshal.dumps(message)
 
 
 def _details(error: Exception) -> tuple[Any, ...]:
@@ -298,20 +310,13 @@ class Worker:
     def _serve(self, read_fd: int, write_fd: int) -> None:  # pragma: no cover - the child
         code = 0
         try:
-            _die_with_parent()
-            if self._memory_limit is not None:
-                _limit_memory(self._memory_limit)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            _become_child(self._memory_limit)
             while True:
                 payload = _read_message(read_fd)
                 if payload is None:  # the parent closed the pipe: stop
                     break
                 request = marshal.loads(payload)  # noqa: S302 - from our parent
-                try:
-                    message = ("ok", self._handler(request))
-                except Exception as error:
-                    message = ("error", type(error).__name__, str(error), _details(error))
-                _write_message(write_fd, marshal.dumps(message))
+                _write_message(write_fd, _answer(functools.partial(self._handler, request)))
         except BaseException:
             code = 70
         finally:

@@ -254,13 +254,14 @@ def render_resource(site: Site, subject: URIRef, path: str, terms: OxTerms,
     triples = OxTriples(site.graph.cbd(subject), terms.namespaces, terms)  # type: ignore[union-attr]
     out: dict[str, bytes] = {}
     for fmt in FORMATS:
-        wanted = fmt.extension in extensions
-        if wanted or (fmt is _JSONLD and "html" in extensions):
-            data = serialize_triples(triples, fmt)
-            if wanted:
-                out[fmt.extension] = data
-            if fmt is _JSONLD and "html" in extensions:
-                out["html"] = site.resource_html(subject, path, data.decode("utf-8")).encode()
+        page = fmt is _JSONLD and "html" in extensions  # the page embeds the JSON-LD
+        if fmt.extension not in extensions and not page:
+            continue
+        data = serialize_triples(triples, fmt)
+        if fmt.extension in extensions:
+            out[fmt.extension] = data
+        if page:
+            out["html"] = site.resource_html(subject, path, data.decode("utf-8")).encode()
     return out
 
 

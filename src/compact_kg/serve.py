@@ -617,7 +617,6 @@ class _Server(ThreadingHTTPServer):
                  cache: ResultCache | None) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.site = site
-        self.site_dir = site.root
         self.store = store
         self.timeout = timeout
         self.verbose = verbose
@@ -716,6 +715,7 @@ def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.
             runner.close()
         if on_demand is not None:
             on_demand.abandon()
+        gc.unfreeze()
         shutil.rmtree(workdir, ignore_errors=True)
         raise
     thread = threading.Thread(target=server.serve_forever, name="compact-kg-serve",

@@ -509,7 +509,10 @@ class Site:
                 "(or see the data dumps)</span>")
 
     def resource_html(self, subject: URIRef, path: str, jsonld: str) -> str:
-        """The HTML page of one resource (see :meth:`resource_page`)."""
+        """The HTML page of ``subject`` (whose files are at ``path``) with its JSON-LD
+        embedded: label, IRI, types, description, sources, properties and, for links to it,
+        the first :data:`INCOMING_LIMIT` sources of each property with a link to the query
+        that lists them all (a class or a theme has thousands)."""
         folder, _, name = path.rpartition("/")
         shell = self._shells.get(folder)
         if shell is None:
@@ -551,13 +554,6 @@ class Site:
         to_head, _, rest = rest.partition(_MARKS[1])
         to_main, _, after = rest.partition(_MARKS[2])
         return before, to_head, to_main, after
-
-    def resource_page(self, subject: URIRef, path: str, jsonld: str) -> None:
-        """Write the page of ``subject`` (at ``path`` + ``.html``) with its JSON-LD embedded:
-        label, IRI, types, description, sources, properties and, for links to it, the first
-        :data:`INCOMING_LIMIT` sources of each property with a link to the query that lists
-        them all (a class or a theme has thousands)."""
-        write_file(f"{self.out}/{path}.html", self.resource_html(subject, path, jsonld).encode())
 
     # -- index pages -----------------------------------------------------------------------
 
