@@ -74,8 +74,15 @@ def test_the_listener_would_see_an_unchecked_service_call(listener: Listener):
     """The control: pyoxigraph on its own does call out for SERVICE."""
     store = pyoxigraph.Store()
     query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/sparql> {{ ?s ?p ?o }} }}"
-    with contextlib.suppress(Exception):  # the listener hangs up: an error or a timeout
-        run_with_deadline(lambda: list(store.query(query)), timeout=2)
+    # In this process, not a worker child: a worker has no network (tested below).
+
+    def call() -> None:
+        with contextlib.suppress(Exception):  # the listener hangs up: an error
+            list(store.query(query))
+
+    caller = threading.Thread(target=call, daemon=True)
+    caller.start()
+    caller.join(5)
     time.sleep(0.2)
     assert listener.connections >= 1
 
@@ -166,3 +173,40 @@ def test_queries_on_one_store_reuse_one_worker(store):
         assert run_embedded(query, store) == first
     assert runner_for(store).worker_pids[0] == worker
     assert worker in _children()
+
+
+# --- the operating system's guarantee: the worker has no network at all --------------------
+
+def _connect_from_child(port: int) -> str:
+    """Run in a worker child: try to reach the listener; say what happened."""
+    from compact_kg._deadline import network_cut
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return "connected"
+    except OSError as error:
+        return f"refused:{network_cut()}:{error.errno}"
+
+
+def test_a_worker_child_has_no_route_even_to_loopback(listener: Listener):
+    answer = run_with_deadline(lambda: _connect_from_child(listener.port), timeout=10)
+    assert answer.startswith("refused:True:"), answer
+    assert listener.connections == 0
+
+
+def test_a_service_call_that_passes_the_text_checks_still_reaches_nothing(
+    listener: Listener, store
+):
+    """Whatever a parser disagreement lets through, the engine's process cannot call out.
+
+    The query goes to the store's worker as raw text, skipping every check of the text, as a
+    query that fooled the guard would; pyoxigraph then runs the SERVICE clause itself (the
+    control test above shows that it calls out when it can).
+    """
+    here = f"http://127.0.0.1:{listener.port}/sparql"
+    text = f"SELECT * WHERE {{ SERVICE <{here}> {{ ?s ?p ?o }} }}"
+    runner = runner_for(store)
+    with pytest.raises(Exception):  # noqa: B017 - any failure will do; no connection
+        runner._pool.call((text, "tsv", "nt"), timeout=20)
+    time.sleep(0.3)  # let the listener's accept loop see a late connection, were there one
+    assert listener.connections == 0

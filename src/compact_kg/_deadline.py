@@ -17,6 +17,17 @@ has to be woken, as on a virtual machine: far less than a fork per query); a chi
 deadline is killed the same way and the next request forks a fresh one. All of this needs
 ``os.fork`` (POSIX), and an in-memory store (an on-disk RocksDB store must not be shared
 across a fork).
+
+Every child also leaves the machine's network before it runs anything (:func:`cut_network`):
+it moves into a network namespace of its own, which holds only a loopback interface that is
+down, so no socket it opens can reach any address, 127.0.0.1 included. The kernel enforces
+this for all code in the child, the Rust HTTP client inside pyoxigraph (which ``SERVICE``
+uses, and which Python's audit hooks never see) as much as Python's own sockets; a query
+that gets past the text checks of :mod:`compact_kg.queries` still cannot call out. As root
+``unshare(CLONE_NEWNET)`` is allowed directly; an unprivileged user first enters a user
+namespace of its own (``CLONE_NEWUSER``), which a freshly forked, single-threaded child may
+do. Where the kernel refuses both, :func:`network_cut` is False in the child and the text
+checks are the only defence.
 """
 
 from __future__ import annotations
@@ -37,9 +48,11 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["DEFAULT_MEMORY_LIMIT", "ChildFailed", "DeadlinePassed", "Worker", "WorkerPool",
-           "run_with_deadline"]
+           "cut_network", "network_cut", "run_with_deadline"]
 
 _PR_SET_PDEATHSIG = 1
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWNET = 0x40000000
 _CHUNK = 1 << 16
 
 
@@ -108,6 +121,7 @@ def _become_child(memory_limit: int | None) -> None:  # pragma: no cover - child
     """What a forked child does first: die with its parent, cap its memory, let Ctrl-C kill
     it."""
     _die_with_parent()
+    cut_network()
     if memory_limit is not None:
         _limit_memory(memory_limit)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -132,6 +146,32 @@ def _die_with_parent() -> None:  # pragma: no cover - child only
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+_NETWORK_CUT = False
+
+
+def cut_network() -> bool:
+    """Move this process into a network namespace of its own, with no route anywhere.
+
+    Meant for a freshly forked child (one thread: a user namespace cannot be entered by a
+    threaded process). True when this process is now cut off from the network; False when
+    the kernel refused (no namespaces in this container, say), and nothing changed.
+    """
+    global _NETWORK_CUT
+    if not _NETWORK_CUT:
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+        except OSError:
+            return False
+        _NETWORK_CUT = (libc.unshare(_CLONE_NEWNET) == 0
+                        or libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0)
+    return _NETWORK_CUT
+
+
+def network_cut() -> bool:
+    """Whether :func:`cut_network` has cut this process off from the network."""
+    return _NETWORK_CUT
 
 
 def _limit_memory(extra: int) -> None:  # pragma: no cover - child only
