@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import time
 import urllib.error
 import urllib.parse
@@ -428,3 +429,15 @@ def test_sigterm_stops_the_server_and_removes_its_temporary_folder(tmp_path: Pat
             proc.kill()
             proc.wait()
     assert list(temp.iterdir()) == []
+
+
+def test_the_endpoint_workers_have_no_network(server: RunningServer) -> None:
+    """The /sparql endpoint's queries run in workers cut off from every network by the kernel:
+    each is in a network namespace other than the server's (issue 11)."""
+    status, _, _ = fetch(server, "/sparql?query=" + urllib.parse.quote("ASK { ?s ?p ?o }"))
+    assert status == 200
+    pids = [pid for pid in server.server.runner.worker_pids if pid]
+    assert pids
+    ours = os.readlink("/proc/self/ns/net")
+    for pid in pids:
+        assert os.readlink(f"/proc/{pid}/ns/net") != ours
