@@ -28,6 +28,16 @@ that gets past the text checks of :mod:`compact_kg.queries` still cannot call ou
 namespace of its own (``CLONE_NEWUSER``), which a freshly forked, single-threaded child may
 do. Where the kernel refuses both, :func:`network_cut` is False in the child and the text
 checks are the only defence.
+
+Every child also gives up the file system (:func:`confine_files`): with Landlock (Linux 5.13
+and later, unprivileged) it restricts itself to no file access of any kind, so whatever a
+query asks, the child cannot open, list, create or change a file; it keeps only the pipes it
+already holds. From Landlock ABI 4 the same ruleset refuses every TCP connect and bind
+(a second wall behind the network namespace), and from ABI 6 it cannot reach abstract Unix
+sockets or signal processes outside itself. A child that is not isolated in both ways
+(:func:`isolated` is False: no namespaces and no Landlock network rules, or no Landlock)
+refuses requests marked untrusted, so on such a machine only the project's own saved
+queries run.
 """
 
 from __future__ import annotations
@@ -47,17 +57,31 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_MEMORY_LIMIT", "ChildFailed", "DeadlinePassed", "Worker", "WorkerPool",
-           "cut_network", "network_cut", "run_with_deadline"]
+__all__ = ["DEFAULT_MEMORY_LIMIT", "ChildFailed", "DeadlinePassed", "NotIsolated", "Worker",
+           "WorkerPool", "confine_files", "cut_network", "files_confined", "isolated",
+           "network_cut", "run_with_deadline"]
 
 _PR_SET_PDEATHSIG = 1
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
 _CHUNK = 1 << 16
+_PR_SET_NO_NEW_PRIVS = 38
+# Landlock system calls (the same numbers on every architecture that has them) and rights.
+_LANDLOCK_CREATE_RULESET = 444
+_LANDLOCK_RESTRICT_SELF = 446
+_LANDLOCK_CREATE_RULESET_VERSION = 1
+_LANDLOCK_FS_RIGHTS = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 5: (1 << 16) - 1}
+_LANDLOCK_NET_RIGHTS = 0b11  # bind and connect, TCP (ABI 4)
+_LANDLOCK_SCOPES = 0b11  # abstract Unix sockets and signals (ABI 6)
 
 
 class DeadlinePassed(Exception):
     """The child was still running at the deadline and has been killed."""
+
+
+class NotIsolated(Exception):
+    """An untrusted request reached a child that could not cut itself off from the network
+    and the file system."""
 
 
 class ChildFailed(Exception):
@@ -123,7 +147,8 @@ def _become_child(memory_limit: int | None) -> None:  # pragma: no cover - child
     _die_with_parent()
     cut_network()
     if memory_limit is not None:
-        _limit_memory(memory_limit)
+        _limit_memory(memory_limit)  # reads /proc: before the file system is given up
+    confine_files()
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
@@ -170,8 +195,66 @@ def cut_network() -> bool:
 
 
 def network_cut() -> bool:
-    """Whether :func:`cut_network` has cut this process off from the network."""
-    return _NETWORK_CUT
+    """Whether this process is cut off from the network: in a network namespace of its own
+    (:func:`cut_network`), or under Landlock rules that refuse every TCP connection."""
+    return _NETWORK_CUT or _LANDLOCK_NET
+
+
+_FILES_CONFINED = False
+_LANDLOCK_NET = False
+
+
+def confine_files() -> bool:
+    """Give up all access to the file system (and TCP, and outside signals) with Landlock.
+
+    Meant for a freshly forked child, which keeps the file descriptors it already has. True
+    when this process can no longer open any file; False when the kernel has no Landlock
+    (before Linux 5.13, or disabled), and nothing changed. Irreversible.
+    """
+    global _FILES_CONFINED, _LANDLOCK_NET
+    if _FILES_CONFINED:
+        return True
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return False
+    libc.syscall.restype = ctypes.c_long
+    abi = libc.syscall(_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0),
+                       ctypes.c_uint32(_LANDLOCK_CREATE_RULESET_VERSION))
+    if abi < 1:
+        return False
+    fs_rights = _LANDLOCK_FS_RIGHTS[max(k for k in _LANDLOCK_FS_RIGHTS if k <= abi)]
+    fields = [fs_rights]
+    if abi >= 4:
+        fields.append(_LANDLOCK_NET_RIGHTS)
+    if abi >= 6:
+        fields.append(_LANDLOCK_SCOPES)
+    attr = (ctypes.c_uint64 * len(fields))(*fields)
+    ruleset = libc.syscall(_LANDLOCK_CREATE_RULESET, ctypes.byref(attr),
+                           ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0))
+    if ruleset < 0:
+        return False
+    try:
+        # No rules are added: every right the ruleset handles is refused everywhere.
+        if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            return False
+        if libc.syscall(_LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset),
+                        ctypes.c_uint32(0)) != 0:
+            return False
+    finally:
+        os.close(ruleset)
+    _FILES_CONFINED, _LANDLOCK_NET = True, abi >= 4
+    return True
+
+
+def files_confined() -> bool:
+    """Whether :func:`confine_files` has taken the file system away from this process."""
+    return _FILES_CONFINED
+
+
+def isolated() -> bool:
+    """Whether this process can reach neither the network nor any file."""
+    return network_cut() and _FILES_CONFINED
 
 
 def _limit_memory(extra: int) -> None:  # pragma: no cover - child only
