@@ -127,7 +127,7 @@ def test_bound_union_payload_matches_only_as_a_literal(injection_store):
 def test_hostile_strings_are_matched_literally(injection_store, value: str):
     assert run_embedded(NAME_QUERY, injection_store, {"name": value}).rows == []
     text = bind_text(NAME_QUERY, bind_parameters(NAME_QUERY, {"name": value}))
-    assert text.startswith(NAME_QUERY.text.split("{", 1)[0])
+    assert text.startswith(NAME_QUERY.runnable_text.split("{", 1)[0])
 
 
 @pytest.mark.parametrize("value", ["\\u0022", '\\u0022 } UNION { ?s ?p ?o } #', "\\U00000022"])

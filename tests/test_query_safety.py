@@ -207,6 +207,72 @@ def test_a_service_call_that_passes_the_text_checks_still_reaches_nothing(
     text = f"SELECT * WHERE {{ SERVICE <{here}> {{ ?s ?p ?o }} }}"
     runner = runner_for(store)
     with pytest.raises(Exception):  # noqa: B017 - any failure will do; no connection
-        runner._pool.call((text, "tsv", "nt"), timeout=20)
+        runner._pool.call((text, "tsv", "nt", True), timeout=20)
     time.sleep(0.3)  # let the listener's accept loop see a late connection, were there one
     assert listener.connections == 0
+
+
+# --- the operating system's guarantee: the worker has no files either ----------------------
+
+def _touch_files_from_child(secret: str, target: str) -> list[str]:
+    """Run in a worker child: try to read, list and write; say what happened to each."""
+    from compact_kg._deadline import files_confined
+
+    outcomes = [f"confined:{files_confined()}"]
+    attempts = {
+        "read": lambda: Path(secret).read_text(),
+        "list": lambda: os.listdir(Path(secret).parent),
+        "write": lambda: Path(target).write_text("x"),
+        "proc": lambda: Path("/proc/self/environ").read_bytes(),
+    }
+    for name, attempt in attempts.items():
+        try:
+            attempt()
+            outcomes.append(f"{name}:done")
+        except OSError as error:
+            outcomes.append(f"{name}:{error.errno}")
+    return outcomes
+
+
+def test_a_worker_child_can_open_no_file(tmp_path: Path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for queries")
+    target = tmp_path / "written.txt"
+    outcomes = run_with_deadline(lambda: _touch_files_from_child(str(secret), str(target)),
+                                 timeout=10)
+    assert outcomes[0] == "confined:True", outcomes
+    assert not [o for o in outcomes[1:] if o.endswith(":done")], outcomes
+    assert not target.exists()
+
+
+def test_the_store_worker_is_isolated_and_still_answers(store):
+    # Isolation does not stop the work: the store's worker answers after giving up files.
+    runner = runner_for(store)
+    result = run_embedded("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", store)
+    assert int(result.rows[0][0]) > 0
+    answer = runner._pool.call(("ASK { FILTER(true) }", "tsv", "nt", True), timeout=10)
+    assert answer[0] == "ask"
+
+
+def test_without_isolation_only_saved_queries_run(monkeypatch, store, tmp_path: Path):
+    """Where the kernel offers neither namespaces nor Landlock, user texts are refused, in
+    the worker itself, and the saved queries still run."""
+    from compact_kg import _deadline
+    from compact_kg.queries import QueryRunner, find_query
+
+    monkeypatch.setattr(_deadline, "cut_network", lambda: False)
+    monkeypatch.setattr(_deadline, "confine_files", lambda: False)
+    queries_dir = Path(__file__).resolve().parents[1] / "queries"
+    with QueryRunner(store) as runner:  # forked after the patch: a worker with no isolation
+        saved = find_query("labels", queries_dir)
+        assert saved.trusted
+        assert runner.run(saved, {"type": "https://w3id.org/compact-kg/def/Area"}).rows
+        user_file = tmp_path / "mine.rq"
+        user_file.write_text("SELECT * WHERE { ?s ?p ?o } LIMIT 1\n")
+        mine = find_query(str(user_file), queries_dir)
+        assert not mine.trusted
+        with pytest.raises(QueryError, match=r"mine\.rq: refused: this machine cannot cut the "
+                                             r"query worker off from the network"):
+            runner.run(mine)
+        with pytest.raises(QueryError, match="only the saved queries of queries/ run here"):
+            runner.run("SELECT * WHERE { ?s ?p ?o } LIMIT 1")

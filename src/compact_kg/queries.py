@@ -18,9 +18,13 @@ exactly one SPARQL token, it holds for any values. The bound text of the most re
 (query, values) pairs is remembered too, so re-running a query with the same values does
 not parse, check and escape them again; values that were refused are refused every time.
 
-Queries are checked on their parse tree (rdflib's SPARQL parser) before they run: updates,
-``SERVICE``, ``FROM`` and ``FROM NAMED`` are refused; each text is checked once per
-process. On the embedded store a query runs in a persistent forked worker that is killed
+Queries are checked before they run, on the one text that both the check and the engine read
+(:mod:`compact_kg.sparqltext` re-writes every query so that rdflib and Oxigraph cannot read it
+two ways): updates, ``SERVICE``, ``FROM`` and ``FROM NAMED`` are refused on rdflib's parse
+tree and on the lexer's tokens, and Oxigraph's parse must agree with rdflib's on the query's
+form and result variables; each text is checked once per process. Texts that are not saved
+queries of the catalogue run only in a worker cut off from the network and the files.
+On the embedded store a query runs in a persistent forked worker that is killed
 at its deadline (:class:`QueryRunner`, :mod:`compact_kg._deadline`); results come back as
 pyoxigraph serialised them and become rdflib terms only when read (:class:`QueryResult`).
 Queries whose name ends in ``-violation`` are curator checks: they must return no rows.
@@ -28,6 +32,7 @@ Queries whose name ends in ``-violation`` are curator checks: they must return n
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -48,9 +53,17 @@ from rdflib.namespace import XSD
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from compact_kg._deadline import DEFAULT_MEMORY_LIMIT, ChildFailed, DeadlinePassed, WorkerPool
+from compact_kg._deadline import (
+    DEFAULT_MEMORY_LIMIT,
+    ChildFailed,
+    DeadlinePassed,
+    NotIsolated,
+    WorkerPool,
+    isolated,
+)
 from compact_kg.errors import ParameterError, QueryError, QueryTimeoutError
 from compact_kg.results import FORMATS, QueryResult, RawTerm, format_result, term_from_raw
+from compact_kg.sparqltext import CanonicalQuery, canonical_query, split_lines
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -77,6 +90,13 @@ __all__ = [
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds a query may run before it is stopped."""
+
+NOT_ISOLATED = (
+    "this machine cannot cut the query worker off from the network and the file system "
+    "(it has no network namespaces and no Landlock), so only the saved queries of queries/ "
+    "run here; run your query on a Linux kernel 5.13 or newer, or add it to queries/"
+)
+"""Why a query text that is not a saved query is refused where workers cannot be isolated."""
 
 PARAMETER_TYPES: dict[str, tuple[str, str]] = {
     # type: (how to name it in a message, an example value)
@@ -136,7 +156,12 @@ class Parameter:
 
 @dataclass(frozen=True)
 class SavedQuery:
-    """A checked, runnable SPARQL query with its metadata."""
+    """A checked, runnable SPARQL query with its metadata.
+
+    ``trusted`` is True for the saved queries of a ``queries/`` folder (the catalogue), and
+    False for every other text (a user's ``.rq`` file, a request to the endpoint): those run
+    only in a worker that has no network and no files (:func:`compact_kg._deadline.isolated`).
+    """
 
     name: str
     text: str
@@ -146,6 +171,8 @@ class SavedQuery:
     tags: tuple[str, ...] = ()
     params: tuple[Parameter, ...] = ()
     path: Path | None = None
+    checked_text: str = ""
+    trusted: bool = False
     _tree: Any = field(default=None, repr=False, compare=False)
 
     @property
@@ -157,6 +184,12 @@ class SavedQuery:
     def source(self) -> str:
         """Where the query came from, for messages: its path, or its name."""
         return str(self.path) if self.path is not None else self.name
+
+    @property
+    def runnable_text(self) -> str:
+        """The text that was checked and is run: ``text`` re-written by
+        :func:`compact_kg.sparqltext.canonical_query` (``text`` itself is kept for display)."""
+        return self.checked_text or self.text
 
     def parameter(self, name: str) -> Parameter | None:
         """The declared parameter called ``name``, if any."""
@@ -172,7 +205,7 @@ def load_catalogue(queries_dir: Path) -> list[SavedQuery]:
     :class:`QueryError` naming the file and line.
     """
     paths = sorted(Path(queries_dir).glob("*.rq"))
-    return [load_query(path, require_header=True) for path in paths]
+    return [load_query(path, require_header=True, trusted=True) for path in paths]
 
 
 def find_query(name_or_path: str | Path, queries_dir: Path) -> SavedQuery:
@@ -186,11 +219,12 @@ def find_query(name_or_path: str | Path, queries_dir: Path) -> SavedQuery:
             f"no saved query named {text!r} in {queries_dir}; "
             "run `compact-kg query --list` to see them, or give a path to a .rq file"
         )
-    return load_query(path, require_header=True)
+    return load_query(path, require_header=True, trusted=True)
 
 
-def load_query(path: Path, *, require_header: bool = False) -> SavedQuery:
-    """Read and check the query file at ``path``."""
+def load_query(path: Path, *, require_header: bool = False, trusted: bool = False) -> SavedQuery:
+    """Read and check the query file at ``path`` (``trusted``: a saved query of the project's
+    ``queries/``, see :class:`SavedQuery`)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -201,7 +235,8 @@ def load_query(path: Path, *, require_header: bool = False) -> SavedQuery:
             f"{path}: a saved query's name must be lowercase words joined by hyphens "
             "(e.g. compacts-by-region.rq); rename the file"
         )
-    return parse_query_text(text, name=name, path=Path(path), require_header=require_header)
+    saved = parse_query_text(text, name=name, path=Path(path), require_header=require_header)
+    return dataclasses.replace(saved, trusted=True) if trusted else saved
 
 
 def parse_query_text(
@@ -225,11 +260,14 @@ def _parse_query_text_cached(
         for key in ("title", "description"):
             if not header.get(key):
                 raise QueryError(f"{source}:1: the header has no '#+ {key}:' line; add one")
-    tree = _parse_sparql(text, source)
+    # The guard and the engine read one text: see compact_kg.sparqltext.
+    canonical = canonical_query(text, source)
+    tree = _parse_sparql(canonical.text, source)
     _refuse_unsafe(tree, source)
+    _refuse_hidden(canonical, source)
     params = tuple(header.get("params", ()))
     _check_parameter_variables(tree, params, source)
-    _check_with_oxigraph(text, source)
+    _check_with_oxigraph(canonical.text, source, tree)
     form = _FORMS[tree[1].name]
     if name.endswith("-violation") and form != "select":
         raise QueryError(f"{source}: a -violation query must be a SELECT returning the faults")
@@ -242,6 +280,7 @@ def _parse_query_text_cached(
         tags=header.get("tags", ()),
         params=params,
         path=path,
+        checked_text=canonical.text,
         _tree=tree,
     )
 
@@ -252,7 +291,7 @@ def _parse_header(text: str, source: str) -> dict[str, Any]:
     """The ``#+`` lines at the top of ``text`` as a dictionary (params as Parameter objects)."""
     header: dict[str, Any] = {}
     in_header = True
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(split_lines(text), start=1):
         stripped = line.strip()
         if in_header and stripped and not stripped.startswith("#"):
             in_header = False
@@ -430,12 +469,70 @@ def _check_parameter_variables(tree: Any, params: tuple[Parameter, ...], source:
         )
 
 
-def _check_with_oxigraph(text: str, source: str) -> None:
-    """Parse with pyoxigraph too (lazily: nothing is evaluated on the empty store)."""
+def _refuse_hidden(canonical: CanonicalQuery, source: str) -> None:
+    """Refuse a keyword of an outside-reaching form that rdflib's tree does not show.
+
+    Reached only when rdflib saw no SERVICE, FROM or update: a keyword token still there
+    means the lexer of :mod:`compact_kg.sparqltext` and rdflib read the text differently.
+    """
+    for keyword, line, column in canonical.outside:
+        raise QueryError(
+            f"{source}:{line}:{column}: refused: {keyword} appears here where the query's "
+            "parse does not show it, so SPARQL parsers would read this text differently; "
+            "compact-kg runs only read-only queries of its own graph"
+        )
+
+
+def _check_with_oxigraph(text: str, source: str, tree: Any) -> None:
+    """Parse with pyoxigraph too, and refuse the query unless both parsers agree on its form
+    and its result variables.
+
+    ``Store.query`` on an empty store parses the query and evaluates nothing until the
+    result is read, which it never is here.
+    """
+    theirs = _oxigraph_reading(text, source)
+    ours = _rdflib_reading(text, tree, source)
+    if ours != theirs:
+        raise QueryError(
+            f"{source}: refused: the two SPARQL parsers compact-kg uses read this query "
+            f"differently ({_reading(ours)} for one, {_reading(theirs)} for the other); "
+            "write it more plainly"
+        )
+
+
+def _oxigraph_reading(text: str, source: str) -> tuple[str, frozenset[str]]:
+    """The query's form and result variables as Oxigraph parses them (its result object is
+    dropped here, on the thread that made it: pyoxigraph's results may not change thread)."""
     try:
-        pyoxigraph.Store().query(text)
+        answer = pyoxigraph.Store().query(text)
     except SyntaxError as error:
         raise _oxigraph_syntax_error(str(error), source) from None
+    if isinstance(answer, pyoxigraph.QuerySolutions):
+        return ("select", frozenset(v.value for v in answer.variables))
+    if isinstance(answer, pyoxigraph.QueryTriples):
+        return ("graph", frozenset())
+    return ("ask", frozenset())
+
+
+def _rdflib_reading(text: str, tree: Any, source: str) -> tuple[str, frozenset[str]]:
+    """The query's form and, for SELECT, its result variables, as rdflib's algebra has them."""
+    from rdflib.plugins.sparql.algebra import translateQuery
+
+    form = _FORMS[tree[1].name]
+    if form != "select":
+        return ("graph" if form in ("construct", "describe") else "ask", frozenset())
+    try:  # on a tree of its own: the algebra rewrites the tree it is given
+        algebra = translateQuery(parse_query_tree(text)).algebra
+    except Exception as error:
+        raise QueryError(f"{source}: SPARQL error: {_one_line(str(error))}") from None
+    return ("select", frozenset(str(v) for v in algebra.get("PV", ())))
+
+
+def _reading(reading: tuple[str, frozenset[str]]) -> str:
+    form, variables = reading
+    if form != "select":
+        return {"graph": "a graph", "ask": "a yes-or-no answer"}[form]
+    return "the variables " + (", ".join(f"?{v}" for v in sorted(variables)) or "none")
 
 
 def _oxigraph_syntax_error(message: str, source: str) -> QueryError:
@@ -576,8 +673,10 @@ def run_embedded(
 
     The query runs in the store's :class:`QueryRunner` (a persistent forked worker, killed
     after ``timeout`` seconds: QueryTimeoutError); ``timeout=None`` runs it in this process
-    with no limit.
+    with no limit (a trusted saved query), or in the worker with a day's limit (any other text).
     """
+    if timeout is None and not _coerce(query).trusted:
+        timeout = _UNTRUSTED_NO_LIMIT
     if timeout is None:
         saved = _coerce(query)
         text = _bound_text(saved, params)
@@ -589,6 +688,7 @@ def run_embedded(
     return runner_for(store).run(query, params, timeout)
 
 
+_UNTRUSTED_NO_LIMIT = 86400.0  # "no limit" for a text that must run in an isolated worker
 _GRAPH_FORMATS = {"nt": "N_TRIPLES", "turtle": "TURTLE", "xml": "RDF_XML"}
 _SOLUTION_FORMATS = {"tsv": "TSV", "json": "JSON", "xml": "XML", "csv": "CSV"}
 _GRAPH_OX = {k: getattr(pyoxigraph.RdfFormat, v) for k, v in _GRAPH_FORMATS.items()}
@@ -630,8 +730,12 @@ class QueryRunner:
                  memory_limit: int | None = DEFAULT_MEMORY_LIMIT) -> None:
         self.store = store
 
-        def handle(request: tuple[str, str, str]) -> tuple[str, bytes]:
-            return _evaluate(store, *request)
+        def handle(request: tuple[str, str, str, bool]) -> tuple[str, bytes]:
+            # Runs in the worker: the check is made where the query is evaluated.
+            text, fmt, graph_fmt, untrusted = request
+            if untrusted and not isolated():
+                raise NotIsolated(NOT_ISOLATED)
+            return _evaluate(store, text, fmt, graph_fmt)
 
         self._pool = WorkerPool(handle, workers, memory_limit)
 
@@ -653,7 +757,7 @@ class QueryRunner:
         saved = _coerce(query)
         text = _bound_text(saved, params)
         try:
-            kind, data = self._pool.call((text, fmt, graph_fmt), timeout)
+            kind, data = self._pool.call((text, fmt, graph_fmt, not saved.trusted), timeout)
         except DeadlinePassed:
             raise QueryTimeoutError(
                 f"query {saved.name!r} ran past its {timeout:g} s limit and was stopped; "
@@ -735,6 +839,8 @@ def _child_error(query: SavedQuery, error: ChildFailed) -> QueryError:
         return _oxigraph_syntax_error(str(error), query.source)
     if error.kind == "MemoryError":
         return QueryError(f"query {query.name!r} ran out of memory and was stopped; narrow it")
+    if error.kind == "NotIsolated":
+        return QueryError(f"{query.source}: refused: {error}")
     return QueryError(f"query {query.name!r} failed: {_one_line(str(error))}")
 
 
@@ -776,8 +882,9 @@ def bind_text(query: SavedQuery, terms: Mapping[str, Term]) -> str:
     rewritten text parses to the original parse tree plus exactly this VALUES block
     holding exactly these terms, so a value can never change the query's structure.
     """
+    text = query.runnable_text
     if not terms:
-        return query.text
+        return text
     for name, term in terms.items():
         if isinstance(term, Literal) and re.search(r"\\[uU]", str(term)):
             raise ParameterError(
@@ -787,7 +894,7 @@ def bind_text(query: SavedQuery, terms: Mapping[str, Term]) -> str:
     names = sorted(terms)
     tokens = [_sparql_term(terms[n]) for n in names]
     block = f" VALUES ({' '.join(f'?_{n}' for n in names)}) {{ ({' '.join(tokens)}) }} "
-    key = (query.text, tuple(names))
+    key = (text, tuple(names))
     index = _PLACEMENTS.get(key)
     if index is None:
         index = _prove_placement(query, names, block, [terms[n] for n in names])
@@ -795,7 +902,7 @@ def bind_text(query: SavedQuery, terms: Mapping[str, Term]) -> str:
             if len(_PLACEMENTS) >= _PLACEMENTS_MAX:
                 _PLACEMENTS.clear()
             _PLACEMENTS[key] = index
-    return query.text[: index + 1] + block + query.text[index + 1 :]
+    return text[: index + 1] + block + text[index + 1 :]
 
 
 def _bound_text(query: SavedQuery, values: Mapping[str, object] | None) -> str:
@@ -854,9 +961,10 @@ def _prove_placement(query: SavedQuery, names: list[str], block: str,
                      expected: list[Term]) -> int:
     """The index of the ``{`` after which ``block`` binds exactly these values, or QueryError."""
     original = _canonical(_tree_of(query))
-    for index, char in enumerate(query.text):
+    text = query.runnable_text
+    for index, char in enumerate(text):
         if char == "{":
-            candidate = query.text[: index + 1] + block + query.text[index + 1 :]
+            candidate = text[: index + 1] + block + text[index + 1 :]
             if _is_same_query_plus_values(candidate, original, names, expected):
                 return index
     raise QueryError(
@@ -867,7 +975,7 @@ def _prove_placement(query: SavedQuery, names: list[str], block: str,
 
 
 def _tree_of(query: SavedQuery) -> Any:
-    return query._tree if query._tree is not None else parse_query_tree(query.text)
+    return query._tree if query._tree is not None else parse_query_tree(query.runnable_text)
 
 
 def _is_same_query_plus_values(

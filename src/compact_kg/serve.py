@@ -188,13 +188,20 @@ def _check_query_cached(text: str) -> str:
     from pyparsing import ParseException
 
     from compact_kg.queries import parse_query_tree, parse_update_tree
+    from compact_kg.sparqltext import canonical_query
 
+    try:  # the text the guard and the engine both read (compact_kg.sparqltext)
+        text = canonical_query(text, "query").text
+    except QueryError as error:
+        raise _refusal(400, str(error)) from None
     try:
         parsed = parse_query_tree(text)
-    except ParseException as error:
+    except (ParseException, ValueError) as error:
         try:
             parse_update_tree(text)
-        except (ParseException, RecursionError):
+        except (ParseException, ValueError, RecursionError):
+            if not isinstance(error, ParseException):
+                raise _refusal(400, f"the query does not parse: {error}") from error
             raise _refusal(400, f"the query does not parse: {error.msg} at line "
                                 f"{error.lineno}, column {error.col}") from error
         raise _refusal(403, "updates are not allowed: this endpoint is read-only") from error
