@@ -472,3 +472,107 @@ def submit_command(submission: str, data_dir: str | None, no_cache: bool, quiet:
         click.echo(f"  {count} x {name}")
     for iri in result.case_studies:  # type: ignore[union-attr]
         click.echo(f"  new case study: {iri}")
+
+
+# ---------------------------------------------------------------------------------------
+# review: the curator's queue of submissions (compact_kg.review)
+# ---------------------------------------------------------------------------------------
+
+_QUEUE_OPTION = click.option(
+    "--queue", "queue_dir", type=click.Path(file_okay=False, path_type=str), default=None,
+    help="The queue folder (default: $COMPACT_KG_QUEUE, else review-queue/ beside data/).")
+
+
+def _queue_dir(queue_dir: str | None):  # -> pathlib.Path
+    import os
+    from pathlib import Path
+
+    chosen = queue_dir or os.environ.get("COMPACT_KG_QUEUE")
+    return Path(chosen) if chosen else _project_paths().root / "review-queue"
+
+
+@cli.group("review", cls=_CompactKGGroup, epilog=_EPILOG)
+def review_group() -> None:
+    """Review submissions sent for review before they enter data/.
+
+    `review add` (or the server's submission page) queues a conforming submission; a curator
+    lists the queue, shows an entry (its report and the triples it would add), and approves
+    it (checked again against the dataset, then stored as `submit` stores it) or rejects it
+    with a reason. Entries are never deleted.
+    """
+
+
+@review_group.command("list", epilog=_EPILOG)
+@_QUEUE_OPTION
+@click.option("--state", type=click.Choice(["queued", "approved", "rejected", "all"]),
+              default="queued", show_default=True, help="Which entries to list.")
+def review_list_command(queue_dir: str | None, state: str) -> None:
+    """List the queue: ID, state, when it came, who sent it, the file."""
+    from compact_kg.review import list_entries
+
+    entries = [e for e in list_entries(_queue_dir(queue_dir)) if state in ("all", e.state)]
+    for entry in entries:
+        click.echo(f"{entry.id}  {entry.state:<8}  {entry.received}  "
+                   f"{entry.submitter_name} <{entry.submitter_email}>  {entry.filename}")
+    click.echo(f"({len(entries)} {'entries' if len(entries) != 1 else 'entry'})")
+
+
+@review_group.command("show", epilog=_EPILOG)
+@click.argument("entry_id", metavar="ID")
+@_QUEUE_OPTION
+def review_show_command(entry_id: str, queue_dir: str | None) -> None:
+    """Show an entry: its report and what it would add, grouped by resource."""
+    from compact_kg.review import show_entry
+
+    click.echo(show_entry(_queue_dir(queue_dir), entry_id, _project_paths()), nl=False)
+
+
+@review_group.command("add", epilog=_EPILOG)
+@click.argument("submission", type=click.Path(path_type=str))
+@click.option("--name", required=True, help="The submitter's name.")
+@click.option("--email", required=True, help="The submitter's e-mail address.")
+@_QUEUE_OPTION
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="Check against this data folder instead of data/.")
+def review_add_command(submission: str, name: str, email: str, queue_dir: str | None,
+                       data_dir: str | None) -> None:
+    """Queue a conforming submission (a file or CSV forms) for a curator's review."""
+    from pathlib import Path
+
+    from compact_kg.review import enqueue
+
+    entry = enqueue(_queue_dir(queue_dir), Path(submission), name=name, email=email,
+                    paths=_project_paths(), data_dir=Path(data_dir) if data_dir else None)
+    click.echo(f"Queued for review as {entry.id}. A curator will approve or reject it.")
+
+
+@review_group.command("approve", epilog=_EPILOG)
+@click.argument("entry_id", metavar="ID")
+@_QUEUE_OPTION
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="Store into this data folder instead of data/.")
+def review_approve_command(entry_id: str, queue_dir: str | None, data_dir: str | None) -> None:
+    """Check an entry against the dataset as it is now and store it, as `submit` does."""
+    from pathlib import Path
+
+    from compact_kg.review import approve
+
+    result = approve(_queue_dir(queue_dir), entry_id, _project_paths(),
+                     data_dir=Path(data_dir) if data_dir else None)
+    click.echo(result.report, nl=False)
+    if result.stored is None:
+        click.echo(f"Not approved: {entry_id} no longer conforms (see above); it stays queued.")
+        sys.exit(EXIT_NONCONFORMANT)
+    click.echo(f"Approved {entry_id}: wrote {result.stored}")
+
+
+@review_group.command("reject", epilog=_EPILOG)
+@click.argument("entry_id", metavar="ID")
+@click.option("--why", required=True, metavar="TEXT", help="Why (the submitter reads it).")
+@_QUEUE_OPTION
+def review_reject_command(entry_id: str, why: str, queue_dir: str | None) -> None:
+    """Reject an entry, keeping it and the reason."""
+    from compact_kg.review import reject
+
+    entry = reject(_queue_dir(queue_dir), entry_id, why)
+    click.echo(f"Rejected {entry.id}: {entry.reason}")

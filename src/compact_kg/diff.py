@@ -21,7 +21,7 @@ from compact_kg.graphs import new_graph
 from compact_kg.namespace import BASE
 from compact_kg.rdfio import read_turtle_files
 
-__all__ = ["GraphDiff", "ResourceChange", "diff_graphs", "read_turtle_tree"]
+__all__ = ["GraphDiff", "ResourceChange", "compare_graphs", "diff_graphs", "read_turtle_tree"]
 
 Triple = tuple[Node, Node, Node]
 UNATTACHED = Literal("(blank nodes not attached to any resource)")
@@ -134,8 +134,12 @@ def diff_graphs(old_path: Path, new_path: Path) -> GraphDiff:
     from a resource is compared as a whole, up to blank-node renaming: when it differs, all
     of its old triples are listed as removed and all of its new ones as added.
     """
-    old = read_turtle_tree(old_path)
-    new = read_turtle_tree(new_path)
+    return compare_graphs(read_turtle_tree(old_path), read_turtle_tree(new_path))
+
+
+def compare_graphs(old: Graph, new: Graph) -> GraphDiff:
+    """:func:`diff_graphs` for two graphs already read (``old`` empty: everything ``new``
+    would add)."""
     old_ground, old_parts = _bnode_parts(old)
     new_ground, new_parts = _bnode_parts(new)
     by_owner: dict[Node, ResourceChange] = {}

@@ -10,7 +10,8 @@
     │   ├── ParameterError         a query parameter is missing or has the wrong type
     │   └── QueryTimeoutError      a query ran past its deadline and was stopped
     ├── EndpointError              a remote SPARQL endpoint failed or could not be reached
-    └── SubmissionError            a submission cannot be stored (e.g. it redefines an IRI)
+    ├── SubmissionError            a submission cannot be stored (e.g. it redefines an IRI)
+    └── ReviewError                a review-queue entry is unknown, already decided or unreadable
 
 Each message says what is wrong, where (file, line, column when known) and what to do,
 on one line, so the command line can print it as it is.
@@ -27,6 +28,7 @@ __all__ = [
     "ParameterError",
     "QueryError",
     "QueryTimeoutError",
+    "ReviewError",
     "SubmissionError",
     "UnsafeInputError",
 ]
@@ -98,3 +100,7 @@ class EndpointError(CompactKGError):
 
 class SubmissionError(CompactKGError):
     """A submission is valid RDF but cannot be stored as it is."""
+
+
+class ReviewError(CompactKGError):
+    """A review-queue entry that does not exist, is already decided, or cannot be read."""

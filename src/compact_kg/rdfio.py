@@ -66,6 +66,7 @@ __all__ = [
     "read_turtle",
     "read_turtle_files",
     "refused_constructs",
+    "write_bytes_atomic",
     "write_turtle_atomic",
 ]
 
@@ -1227,5 +1228,32 @@ def write_turtle_atomic(
                 f"{target}: cannot write the file ({exc.strerror or exc}). "
                 "The original file is unchanged; check the folder and free space."
             ) from exc
+        raise
+    _fsync_directory(folder)
+
+
+def write_bytes_atomic(data: bytes, path: str | os.PathLike[str], *,
+                       exclusive: bool = False) -> None:
+    """Write ``data`` to ``path`` all at once, or not at all (as :func:`write_turtle_atomic`:
+    a flushed and fsynced temporary file in the same folder, then a rename).
+
+    ``exclusive``: refuse (FileExistsError, nothing written) when ``path`` already exists.
+    """
+    target = Path(path)
+    folder = target.parent
+    _remove_stale_temps(target)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            _write_synced(handle, data)
+        temp.chmod(0o644)
+        if exclusive:
+            os.link(temp, target)  # fails if the target exists: no other writer is replaced
+            temp.unlink()
+        else:
+            temp.replace(target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
         raise
     _fsync_directory(folder)
