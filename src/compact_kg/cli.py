@@ -397,17 +397,34 @@ def new_form_command(folder: str) -> None:
     click.echo(f"Fill in the CSV files, then run: compact-kg validate {folder}")
 
 
+@new_group.command("workbook", epilog=_EPILOG)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+def new_workbook_command(file: str) -> None:
+    """Write a blank Excel workbook FILE.xlsx: a README sheet, one sheet per form, drop-down
+    lists for every vocabulary column."""
+    from pathlib import Path
+
+    from compact_kg.context import DatasetContext
+    from compact_kg.workbook import write_workbook
+
+    written = write_workbook(Path(file), DatasetContext.load(_project_paths()))
+    click.echo(f"Wrote {written}")
+    click.echo(f"Fill in the sheets, then run: compact-kg validate {file}")
+
+
 @cli.command("convert", epilog=_EPILOG)
-@click.argument("form_dir", type=click.Path(file_okay=False, path_type=str))
+@click.argument("form_dir", metavar="FORM", type=click.Path(path_type=str))
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=str),
               help="The Turtle file to write (never overwritten).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=str), default=None,
               help="Resolve names against this data folder instead of data/.")
 def convert_command(form_dir: str, out: str, data_dir: str | None) -> None:
-    """Turn a filled CSV form (see `compact-kg new form`) into a Turtle submission.
+    """Turn a filled CSV form folder or workbook (`compact-kg new form`, `new workbook`) into
+    a Turtle submission.
 
-    Every problem is reported with the CSV file, row and column it comes from; the Turtle is
-    written only when every value could be converted. The result is then validated.
+    Every problem is reported with the CSV file, row and column (or the sheet and cell) it
+    comes from; the Turtle is written only when every value could be converted. The result
+    is then validated.
     """
     from pathlib import Path
 
@@ -423,7 +440,7 @@ def convert_command(form_dir: str, out: str, data_dir: str | None) -> None:
     if written:
         click.echo(f"Wrote {target}.")
     else:
-        click.echo("Nothing written: fix the values above in the CSV files, then run convert "
+        click.echo("Nothing written: fix the values above in the form, then run convert "
                    "again.")
     sys.exit(EXIT_OK if check.conforms else EXIT_NONCONFORMANT)
 

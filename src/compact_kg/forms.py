@@ -19,10 +19,11 @@ import csv
 import io
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import NoReturn
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
@@ -36,13 +37,19 @@ __all__ = [
     "FORMS",
     "Cell",
     "CellProblem",
+    "Column",
     "ConvertedForm",
     "Figure",
     "FormProvenance",
+    "FormRow",
+    "column_letters",
     "convert_form",
+    "convert_rows",
+    "header_columns",
     "is_form_dir",
     "parse_date",
     "parse_figure",
+    "sheet_name",
     "write_form",
 ]
 
@@ -59,6 +66,10 @@ class Column:
     help: str
     example: str = ""
     required: bool = False
+    scheme: str | None = None
+    """The SKOS scheme whose concepts the column takes (a drop-down list in the workbook)."""
+    several: bool = False
+    """Whether a cell may hold several values separated by ``;``."""
 
 
 #: The forms: file name -> columns, in order.
@@ -74,11 +85,12 @@ FORMS: dict[str, tuple[Column, ...]] = {
                "Before the council cut any grant, it now asks the CVS to check the plan "
                "against the Local Compact.", True),
         Column("Themes", "One or more themes (see README.txt), separated by ;",
-               "Using the Compact to manage cuts", True),
+               "Using the Compact to manage cuts", True, scheme="theme", several=True),
         Column("Source", "The ID of a row of sources.csv", "gazette-2024-budget", True),
         Column("Local Compact", "Optional name of the area's Local Compact", ""),
         Column("New area GSS code", "Only for a new area: its nine-character ONS code", ""),
-        Column("New area type", "Only for a new area: county, unitary authority, ...", ""),
+        Column("New area type", "Only for a new area: county, unitary authority, ...", "",
+               scheme="authority-type"),
         Column("New area region", "Only for a new area: its English region", ""),
     ),
     "organisations.csv": (
@@ -89,7 +101,7 @@ FORMS: dict[str, tuple[Column, ...]] = {
                "partnership, committee, department, primary care trust, police service, "
                "fire and rescue service, government body", "CVS", True),
         Column("Sector", "statutory, voluntary and community, or both sectors",
-               "voluntary and community", True),
+               "voluntary and community", True, scheme="sector"),
         Column("Area", "The area it works in; the case study's area if empty", ""),
         Column("Description", "Optional: what it does, in your own words", ""),
         Column("Source", "The ID of a row of sources.csv", "gazette-2024-budget", True),
@@ -97,26 +109,29 @@ FORMS: dict[str, tuple[Column, ...]] = {
     "mechanisms.csv": (
         Column("ID", "Optional short identifier; made from the area and name if empty", ""),
         Column("Name", "What the arrangement is called", "Compact check on budget cuts", True),
-        Column("Type", "A mechanism type (see README.txt)", "Impact assessment", True),
+        Column("Type", "A mechanism type (see README.txt)", "Impact assessment", True,
+               scheme="mechanism-type"),
         Column("Description", "What it is and how it works, in your own words",
                "Officers send each proposed grant cut to the CVS, which replies within "
                "two weeks.", True),
         Column("Operated by", "Who runs it: names from organisations.csv or the dataset, "
-               "separated by ;", "Thurrock Council; Thurrock CVS", True),
+               "separated by ;", "Thurrock Council; Thurrock CVS", True, several=True),
         Column("Hosted by", "Optional: who gives it a home", ""),
         Column("Funded by", "Optional: who pays for it", ""),
-        Column("Participants", "Optional: who takes part, separated by ;", ""),
-        Column("Status", "in place, under way, planned or completed", "in place"),
+        Column("Participants", "Optional: who takes part, separated by ;", "", several=True),
+        Column("Status", "in place, under way, planned or completed", "in place",
+               scheme="status"),
         Column("Source", "The ID of a row of sources.csv", "gazette-2024-budget", True),
     ),
     "outcomes.csv": (
         Column("ID", "Optional short identifier; made from the area and name if empty", ""),
         Column("Name", "The result in a few words", "Grant cuts phased over two years", True),
-        Column("Type", "An outcome type (see README.txt)", "Impact of cuts lessened", True),
+        Column("Type", "An outcome type (see README.txt)", "Impact of cuts lessened", True,
+               scheme="outcome-type"),
         Column("Description", "What changed, in your own words",
                "Grants to twelve groups were reduced in two steps instead of ended.", True),
         Column("Resulted from", "The mechanism(s) it came from, names or IDs separated by ;",
-               "Compact check on budget cuts", True),
+               "Compact check on budget cuts", True, several=True),
         Column("Source", "The ID of a row of sources.csv", "gazette-2024-budget", True),
     ),
     "measurements.csv": (
@@ -127,9 +142,10 @@ FORMS: dict[str, tuple[Column, ...]] = {
         Column("Value", "The figure as your source gives it: 58%, £4 million, over 300, 12",
                "12", True),
         Column("Unit", "Needed when the Value does not say it: people, organisations, posts, "
-               "...", "organisations"),
+               "...", "organisations", scheme="unit"),
         Column("Qualifier", "Optional: exactly, more than, at least, approximately, less "
-               "than, up to (taken from the Value if it says 'over', 'about', ...)", ""),
+               "than, up to (taken from the Value if it says 'over', 'about', ...)", "",
+               scheme="qualifier"),
         Column("Date", "When the figure held: 2024, March 2024, 2024-03-31, or a financial "
                "year 2023/24", "2024", True),
         Column("Source", "The ID of a row of sources.csv", "gazette-2024-budget", True),
@@ -174,16 +190,40 @@ _KINDS: dict[str, URIRef] = {
 # ---------------------------------------------------------------------------------------------
 
 
+def column_letters(number: int) -> str:
+    """A spreadsheet's name for the 1-based column ``number``: 1 -> A, 27 -> AA."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 @dataclass(frozen=True)
 class Cell:
-    """Where a value came from: a CSV file, a 1-based row (the header is row 1) and column."""
+    """Where a value came from: a CSV file, a 1-based row (the header is row 1) and column;
+    or a workbook (``file``) and its ``sheet``, with the cell written ``Sheet!D4``."""
 
     file: str
     row: int
     column: int
     header: str
+    sheet: str = ""
+
+    @property
+    def reference(self) -> str:
+        """The spreadsheet reference of the cell, ``D4`` (column letters, row number)."""
+        return f"{column_letters(self.column)}{self.row}"
+
+    def location(self) -> tuple[str, int | None, int | None]:
+        """(file, line, column) for a report: ``mine.xlsx Measurements!D4`` stands alone."""
+        if self.sheet:
+            return (f"{self.file} {self.sheet}!{self.reference}", None, None)
+        return (self.file, self.row, self.column)
 
     def __str__(self) -> str:
+        if self.sheet:
+            return f"{self.location()[0]} ({self.header})"
         return f"{self.file}:{self.row}:{self.column} ({self.header})"
 
 
@@ -458,17 +498,28 @@ def is_form_dir(path: Path) -> bool:
 
 
 @dataclass
-class _Row:
+class FormRow:
+    """One filled row of a form: where it is, and its values by column header.
+
+    ``form`` is the form's name in :data:`FORMS` (``measurements.csv``); ``file`` what
+    messages call the file; ``sheet`` the workbook sheet, if it came from one.
+    """
+
     file: str
     number: int
     values: dict[str, str]
     columns: dict[str, int]
+    form: str = ""
+    sheet: str = ""
 
     def get(self, header: str) -> str:
         return " ".join(self.values.get(header, "").split())
 
     def cell(self, header: str) -> Cell:
-        return Cell(self.file, self.number, self.columns.get(header, 1), header)
+        return Cell(self.file, self.number, self.columns.get(header, 1), header, self.sheet)
+
+
+_Row = FormRow
 
 
 def _read_csv(path: Path, label: str) -> list[_Row]:
@@ -489,7 +540,6 @@ def _read_csv(path: Path, label: str) -> list[_Row]:
         line = raw[:error.start].count(b"\n") + 1
         raise InputError("the file is not UTF-8 text", path=label, line=line,
                          hint="In your spreadsheet program, save as 'CSV UTF-8'.") from None
-    expected = FORMS[path.name]
     try:
         reader = csv.reader(io.StringIO(text, newline=""))
         rows = list(reader)
@@ -497,27 +547,11 @@ def _read_csv(path: Path, label: str) -> list[_Row]:
         raise InputError(f"the CSV cannot be read ({error})", path=label) from None
     if not rows:
         return []
-    headers = [" ".join(h.split()) for h in rows[0]]
-    known = {c.header.casefold(): c.header for c in expected}
-    columns: dict[str, int] = {}
-    for index, header in enumerate(headers, start=1):
-        if not header:
-            continue
-        canonical = known.get(header.casefold())
-        if canonical is None:
-            import difflib
+    def fail(message: str, column: int | None, hint: str) -> NoReturn:
+        raise InputError(message, path=label, line=1, column=column, hint=hint)
 
-            close = difflib.get_close_matches(header, [c.header for c in expected], n=1)
-            hint = f"Did you mean {close[0]!r}?" if close else (
-                "The columns are: " + ", ".join(c.header for c in expected) + ".")
-            raise InputError(f"unknown column {header!r}", path=label, line=1, column=index,
-                             hint=hint)
-        columns[canonical] = index
-    missing = [c.header for c in expected if c.required and c.header not in columns]
-    if missing:
-        raise InputError(f"the header row lacks the column(s) {', '.join(missing)}",
-                         path=label, line=1,
-                         hint="Start again from a blank form: compact-kg new form DIR")
+    columns = header_columns(rows[0], path.name, fail,
+                             "Start again from a blank form: compact-kg new form DIR")
     if len(rows) > MAX_FORM_ROWS:
         raise InputError(f"the form has {len(rows)} rows, more than {MAX_FORM_ROWS}", path=label)
     out = []
@@ -525,8 +559,38 @@ def _read_csv(path: Path, label: str) -> list[_Row]:
         if not any(c.strip() for c in cells) or (cells and cells[0].lstrip().startswith("#")):
             continue
         values = {h: (cells[i - 1] if i - 1 < len(cells) else "") for h, i in columns.items()}
-        out.append(_Row(path.name, number, values, columns))
+        out.append(_Row(path.name, number, values, columns, form=path.name))
     return out
+
+
+def header_columns(headers: list[str], form: str,
+                   fail: Callable[[str, int | None, str], NoReturn], remake: str) -> dict[str, int]:
+    """The 1-based column of each known header of ``form`` in a header row.
+
+    An unknown header (with a did-you-mean) or a missing required one is reported through
+    ``fail(message, column or None, hint)``, which raises; ``remake`` is the hint for a
+    header row that lacks required columns.
+    """
+    import difflib
+
+    expected = FORMS[form]
+    known = {c.header.casefold(): c.header for c in expected}
+    columns: dict[str, int] = {}
+    for index, raw in enumerate(headers, start=1):
+        header = " ".join(raw.split())
+        if not header:
+            continue
+        canonical = known.get(header.casefold())
+        if canonical is None:
+            close = difflib.get_close_matches(header, [c.header for c in expected], n=1)
+            fail(f"unknown column {header!r}", index,
+                 f"Did you mean {close[0]!r}?" if close else
+                 "The columns are: " + ", ".join(c.header for c in expected) + ".")
+        columns[canonical] = index
+    missing = [c.header for c in expected if c.required and c.header not in columns]
+    if missing:
+        fail(f"the header row lacks the column(s) {', '.join(missing)}", None, remake)
+    return columns
 
 
 def _split(text: str) -> list[str]:
@@ -536,9 +600,11 @@ def _split(text: str) -> list[str]:
 class _Converter:
     """Builds the graph of one form folder; collects every problem instead of stopping."""
 
-    def __init__(self, folder: Path, context: DatasetContext) -> None:
+    def __init__(self, folder: Path, context: DatasetContext,
+                 rows: dict[str, list[FormRow]] | None = None) -> None:
         self.folder = folder
         self.context = context
+        self._given = rows  # rows read elsewhere (a workbook), by form name
         self.graph = bind_standard_prefixes(Graph())
         self.provenance = FormProvenance()
         self.problems: list[CellProblem] = []
@@ -567,7 +633,7 @@ class _Converter:
         value = row.get(header)
         if value:
             self.add(row, header, s, p, Literal(value, lang=_LANG) if lang else Literal(value))
-        elif any(c.header == header and c.required for c in FORMS[row.file]):
+        elif any(c.header == header and c.required for c in FORMS[row.form]):
             self.problem(row, header, f"the {header} column is empty; fill it in")
 
     def concept(self, row: _Row, header: str, scheme: str, *, required: bool = True,
@@ -686,9 +752,10 @@ class _Converter:
         rows = {name: self._rows(name) for name in FORMS}
         cs_rows = rows["case-study.csv"]
         if len(cs_rows) != 1:
-            raise InputError(f"case-study.csv must have exactly one filled row, not "
+            what = "the Case study sheet" if self._given is not None else "case-study.csv"
+            raise InputError(f"{what} must have exactly one filled row, not "
                              f"{len(cs_rows)}", path=self._label("case-study.csv"),
-                             hint="Describe one case study per form folder.")
+                             hint="Describe one case study per form.")
         self._area(cs_rows[0])
         # define names first, so that rows may refer to rows below them
         for row in rows["sources.csv"]:
@@ -720,9 +787,13 @@ class _Converter:
         self._measurements(rows["measurements.csv"])
 
     def _label(self, name: str) -> str:
+        if self._given is not None:
+            return f"{self.folder} (sheet {sheet_name(name)})"
         return str(self.folder / name)
 
     def _rows(self, name: str) -> list[_Row]:
+        if self._given is not None:
+            return self._given.get(name, [])
         path = self.folder / name
         if not path.is_file():
             if name == "case-study.csv":
@@ -1093,6 +1164,19 @@ def convert_form(folder: Path, context: DatasetContext) -> ConvertedForm:
     converter = _Converter(folder, context)
     converter.run()
     return ConvertedForm(converter.graph, converter.provenance, converter.problems, folder)
+
+
+def sheet_name(form: str) -> str:
+    """The workbook sheet of a form: ``measurements.csv`` -> ``Measurements``."""
+    return form.removesuffix(".csv").replace("-", " ").capitalize()
+
+
+def convert_rows(source: Path, rows: dict[str, list[FormRow]],
+                 context: DatasetContext) -> ConvertedForm:
+    """:func:`convert_form` for rows read from elsewhere (a workbook's sheets), by form name."""
+    converter = _Converter(source, context, rows)
+    converter.run()
+    return ConvertedForm(converter.graph, converter.provenance, converter.problems, source)
 
 
 def iter_cells(form: ConvertedForm) -> Iterator[tuple[tuple[URIRef, URIRef | None], Cell]]:

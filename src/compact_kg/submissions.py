@@ -145,16 +145,22 @@ def read_submission(path: Path, context: DatasetContext | None = None) -> Submis
     from compact_kg import forms, rdfio
 
     path = Path(path)
-    if forms.is_form_dir(path):
+    from compact_kg import workbook
+
+    if forms.is_form_dir(path) or workbook.is_workbook(path):
         if context is None:
-            raise InputError("a CSV form needs the dataset as context", path=path)
-        converted = forms.convert_form(path, context)
+            raise InputError("a CSV form or workbook needs the dataset as context", path=path)
+        if forms.is_form_dir(path):
+            converted, fmt = forms.convert_form(path, context), "csv"
+        else:
+            converted = forms.convert_rows(path, workbook.read_workbook(path), context)
+            fmt = "xlsx"
 
         def locate_cell(focus: Node, predicate: URIRef | None) -> Location | None:
             cell = converted.provenance.locate(focus, predicate)
-            return Location(cell.file, cell.row, cell.column) if cell else Location(str(path))
+            return Location(*cell.location()) if cell else Location(str(path))
 
-        return Submission(path, converted.graph, "csv", locate_cell, converted.problems)
+        return Submission(path, converted.graph, fmt, locate_cell, converted.problems)
     if path.is_dir():
         raise InputError("this folder is not a CSV form (it has no case-study.csv)", path=path,
                          hint="Give a Turtle, N-Triples, JSON-LD or RDF/XML file, or a form "
@@ -408,6 +414,16 @@ def _load_shapes(paths: ProjectPaths) -> Graph:
     return load_shapes(paths)
 
 
+def _row_key(location: tuple[str | None, int | None, int | None]) -> tuple[str | None, object]:
+    """The row a location is on: (file, line), or for a workbook cell ``F Sheet!D4`` the
+    file, sheet and row number (its column letters dropped)."""
+    file, line, _ = location
+    if line is None and file is not None and "!" in file:
+        head, _, reference = file.rpartition("!")
+        return (head, reference.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    return (file, line)
+
+
 def check_submission(sub: Submission, context: DatasetContext,
                      shapes: Graph, scope: str | None = None) -> SubmissionCheck:
     """Validate a submission against the shapes with the dataset as context.
@@ -426,8 +442,8 @@ def check_submission(sub: Submission, context: DatasetContext,
             severity="Violation", shape=str(SUBMISSION.FormValue),
             rule=RULES[SUBMISSION.FormValue][0], focus=problem.cell.header,
             focus_label=None, path=None, value=repr(problem.value) if problem.value else None,
-            message=problem.message, file=problem.cell.file, line=problem.cell.row,
-            column=problem.cell.column))
+            message=problem.message, **dict(zip(("file", "line", "column"),
+                                                 problem.cell.location(), strict=True))))
     # reference triples: what the submission points to, from the dataset
     own = set(graph.subjects())
     referenced = {o for o in graph.objects() if isinstance(o, URIRef) and o not in own}
@@ -439,7 +455,7 @@ def check_submission(sub: Submission, context: DatasetContext,
     report = validate_graph(data, shapes=shapes, ontology=context.model)
     own_keys = {str(s) for s in own}
     # a cell that could not be converted is reported once, not again by the shapes
-    bad_rows = {(p.cell.file, p.cell.row) for p in sub.problems}
+    bad_rows = {_row_key(p.cell.location()) for p in sub.problems}
     silenced_keys = {str(s) for s in silenced} | {curie(s) for s in silenced}
     redefined = {r.focus for r in results if r.shape == str(SUBMISSION.AlreadyInDataset)}
     for result in report.results:
@@ -453,7 +469,7 @@ def check_submission(sub: Submission, context: DatasetContext,
         where = sub.locate(focus, path)
         if where is not None:
             result.file, result.line, result.column = where.file, where.line, where.column
-        if (result.file, result.line) in bad_rows:
+        if _row_key((result.file, result.line, result.column)) in bad_rows:
             continue
         results.append(result)
     for result in results:
@@ -721,10 +737,14 @@ def convert_and_check(folder: Path, out: Path, paths: ProjectPaths | None = None
     from compact_kg import forms, rdfio
 
     paths = paths or default_paths()
+    from compact_kg.workbook import is_workbook
+
     context = DatasetContext.load(paths, data_dir)
-    if not forms.is_form_dir(Path(folder)):
-        raise InputError("this is not a folder of CSV forms (it has no case-study.csv)",
-                         path=folder, hint="Make one with: compact-kg new form DIR")
+    if not forms.is_form_dir(Path(folder)) and not is_workbook(Path(folder)):
+        raise InputError("this is neither a folder of CSV forms (it has no case-study.csv) "
+                         "nor an Excel workbook (.xlsx)", path=folder,
+                         hint="Make one with: compact-kg new form DIR, or "
+                         "compact-kg new workbook FILE.xlsx")
     sub = read_submission(Path(folder), context)
     check = check_submission(sub, context, _load_shapes(paths))
     if sub.problems:
