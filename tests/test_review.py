@@ -122,3 +122,17 @@ def test_unknown_and_malformed_ids_get_one_line(place):
         result = review(place, "show", entry_id)
         assert result.exit_code == 2
         assert len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_a_workbook_is_queued_as_the_turtle_it_converts_to(place, tmp_path):
+    from tests.test_forms import VALID_FORM
+    from tests.test_workbook import filled_from_forms
+
+    blank = tmp_path / "blank.xlsx"
+    assert CliRunner().invoke(cli, ["new", "workbook", str(blank)]).exit_code == 0
+    workbook = filled_from_forms(blank, VALID_FORM, tmp_path / "thurrock.xlsx")
+    result = add(place, workbook)
+    assert result.exit_code == 0, result.output
+    entry = json.loads(next(place["queue"].glob("*.json")).read_text())
+    assert entry["filename"] == "thurrock.ttl" and "ckg:CaseStudy" in entry["content"]
+    assert review(place, "approve", entry["id"], data=True).exit_code == 0

@@ -249,6 +249,19 @@ def publish_command(out_dir: str, base_uri: str | None, quiet: bool) -> None:
                f"(base {summary.base_uri})")
 
 
+_QUEUE_OPTION = click.option(
+    "--queue", "queue_dir", type=click.Path(file_okay=False, path_type=str), default=None,
+    help="The queue folder (default: $COMPACT_KG_QUEUE, else review-queue/ beside data/).")
+
+
+def _queue_dir(queue_dir: str | None):  # -> pathlib.Path
+    import os
+    from pathlib import Path
+
+    chosen = queue_dir or os.environ.get("COMPACT_KG_QUEUE")
+    return Path(chosen) if chosen else _project_paths().root / "review-queue"
+
+
 @cli.command("serve")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="TCP port (0 picks a free one).")
@@ -257,11 +270,21 @@ def publish_command(out_dir: str, base_uri: str | None, quiet: bool) -> None:
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 600),
               help="Deadline in seconds for each SPARQL query.")
 @click.option("--base-uri", default=None, help="As for publish.")
-def serve_command(port: int, host: str, timeout: float, base_uri: str | None) -> None:
-    """Serve the site with content negotiation and a read-only SPARQL endpoint at /sparql."""
+@click.option("--submissions", is_flag=True,
+              help="Also serve the submission pages at /submit: upload, check, send for review.")
+@_QUEUE_OPTION
+def serve_command(port: int, host: str, timeout: float, base_uri: str | None,
+                  submissions: bool, queue_dir: str | None) -> None:
+    """Serve the site with content negotiation and a read-only SPARQL endpoint at /sparql.
+
+    With --submissions, people can upload a case study at /submit (Turtle, a zip of the CSV
+    forms or a workbook), read its report and send it to the review queue (see `review`).
+    """
     from compact_kg.serve import serve_forever
 
+    queue = _queue_dir(queue_dir) if submissions else None
     serve_forever(host=host, port=port, timeout=timeout, base_uri=base_uri, paths=_project_paths(),
+                  submissions=queue,
                   announce=lambda url: click.echo(f"serving compact-kg at {url} (Ctrl-C stops)"))
 
 
@@ -494,19 +517,6 @@ def submit_command(submission: str, data_dir: str | None, no_cache: bool, quiet:
 # ---------------------------------------------------------------------------------------
 # review: the curator's queue of submissions (compact_kg.review)
 # ---------------------------------------------------------------------------------------
-
-_QUEUE_OPTION = click.option(
-    "--queue", "queue_dir", type=click.Path(file_okay=False, path_type=str), default=None,
-    help="The queue folder (default: $COMPACT_KG_QUEUE, else review-queue/ beside data/).")
-
-
-def _queue_dir(queue_dir: str | None):  # -> pathlib.Path
-    import os
-    from pathlib import Path
-
-    chosen = queue_dir or os.environ.get("COMPACT_KG_QUEUE")
-    return Path(chosen) if chosen else _project_paths().root / "review-queue"
-
 
 @cli.group("review", cls=_CompactKGGroup, epilog=_EPILOG)
 def review_group() -> None:

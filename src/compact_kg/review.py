@@ -197,7 +197,9 @@ def _as_turtle(submission: Path, paths: ProjectPaths, data_dir: Path | None) -> 
 
     if submission.is_file() and submission.suffix.lower() in (".ttl", ".turtle"):
         return submission.read_text(encoding="utf-8")
-    if submission.is_dir():  # CSV forms: the Turtle that `convert` writes
+    from compact_kg.workbook import is_workbook
+
+    if submission.is_dir() or is_workbook(submission):  # forms: the Turtle `convert` writes
         from compact_kg.submissions import convert_and_check
 
         with tempfile.TemporaryDirectory(prefix="compact-kg-review-") as folder:

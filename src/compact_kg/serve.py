@@ -62,6 +62,7 @@ from compact_kg.paths import ProjectPaths
 if TYPE_CHECKING:
     from rdflib import URIRef
 
+    from compact_kg.desk import Desk
     from compact_kg.dumps import OxTerms
     from compact_kg.graphs import IndexedSources
     from compact_kg.queries import QueryRunner
@@ -441,13 +442,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
-        if url.path == "/sparql":
+        if self.server.desk is not None and self.server.desk.handles(url.path):
+            self._desk(url.path, b"")
+        elif url.path == "/sparql":
             self._sparql(parse_qs(url.query, keep_blank_values=True))
         else:
             self._static(unquote(url.path))
 
     def do_POST(self) -> None:
         url = urlsplit(self.path)
+        if self.server.desk is not None and self.server.desk.handles(url.path):
+            self._desk_post(url.path)
+            return
         if url.path != "/sparql":
             self._error(405, "only /sparql accepts POST", {"Allow": "GET, HEAD"})
             return
@@ -472,6 +478,33 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(415, "send application/sparql-query or a form with query=")
             return
         self._sparql(params)
+
+    def _desk_post(self, path: str) -> None:
+        from compact_kg.desk import MAX_UPLOAD_BYTES
+
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        limit = MAX_UPLOAD_BYTES + 64_000  # the file and the form around it
+        if length < 0 or length > limit:
+            remaining = length if 0 < length <= 4 * limit else 0
+            while remaining > 0:  # read it away, so that a browser shows the answer
+                chunk = self.rfile.read(min(1 << 16, remaining))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+            self.close_connection = True
+            self._error(413, f"an upload may be at most {MAX_UPLOAD_BYTES // 1_000_000} MB; "
+                        "a case study fits in far less")
+            return
+        self._desk(path, self.rfile.read(length))
+
+    def _desk(self, path: str, body: bytes) -> None:
+        """A page of the submission desk (``serve --submissions``)."""
+        answer = self.server.desk.handle(self.command, path,
+                                         self.headers.get("Content-Type") or "", body)
+        self._send(answer.status, answer.body, answer.content_type, answer.headers)
 
     def do_PUT(self) -> None:
         self._error(405, "the site is read-only", {"Allow": "GET, HEAD, POST"})
@@ -629,6 +662,7 @@ class _Server(ThreadingHTTPServer):
         self.verbose = verbose
         self.runner = runner
         self.cache = cache
+        self.desk: Desk | None = None
         super().__init__(address, _Handler)
 
 
@@ -676,7 +710,8 @@ def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.
                  base_uri: str | None = None, paths: ProjectPaths | None = None,
                  verbose: bool = False, workers: int | None = None,
                  cache_bytes: int = DEFAULT_CACHE_BYTES,
-                 page_cache_bytes: int = DEFAULT_PAGE_CACHE_BYTES) -> RunningServer:
+                 page_cache_bytes: int = DEFAULT_PAGE_CACHE_BYTES,
+                 submissions: Path | None = None) -> RunningServer:
     """Read the checkout at ``paths`` and serve its site in a background thread.
 
     The sources are read once; a forked process writes the site-wide files into a
@@ -685,6 +720,8 @@ def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.
     before any thread starts. Resource representations are rendered when asked for, up to
     ``page_cache_bytes`` of them kept. Up to ``cache_bytes`` of query responses are kept
     (0: none); a query with ``Cache-Control: no-cache`` is always answered afresh.
+    With ``submissions`` (a review-queue folder), the submission pages of
+    :mod:`compact_kg.desk` are served at ``/submit``.
     """
     from compact_kg.dumps import ox_quads
     from compact_kg.graphs import load_index, prefixes
@@ -717,6 +754,10 @@ def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.
         runner = QueryRunner(store, workers=workers or os.cpu_count() or 1).start()
         cache = ResultCache(cache_bytes) if cache_bytes > 0 else None
         server = _Server((host, port), on_demand, store, timeout, verbose, runner, cache)
+        if submissions is not None:
+            from compact_kg.desk import Desk
+
+            server.desk = Desk(paths, submissions)
     except BaseException:
         if runner is not None:
             runner.close()
@@ -740,7 +781,8 @@ def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.
 def serve_forever(*, host: str = "127.0.0.1", port: int = 8000, timeout: float = 10.0,
                   base_uri: str | None = None, paths: ProjectPaths | None = None,
                   announce: Callable[[str], None] | None = None, workers: int | None = None,
-                  cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+                  cache_bytes: int = DEFAULT_CACHE_BYTES,
+                  submissions: Path | None = None) -> None:
     """Run the server until interrupted (the ``compact-kg serve`` command); Ctrl-C or
     SIGTERM stops it cleanly (its temporary folder removed) and returns."""
     previous = None
@@ -749,7 +791,7 @@ def serve_forever(*, host: str = "127.0.0.1", port: int = 8000, timeout: float =
     try:
         running = start_server(host=host, port=port, timeout=timeout, base_uri=base_uri,
                                paths=paths, verbose=True, workers=workers,
-                               cache_bytes=cache_bytes)
+                               cache_bytes=cache_bytes, submissions=submissions)
         if announce:
             announce(running.url)
         try:
