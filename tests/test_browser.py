@@ -96,3 +96,20 @@ def test_query_page_opened_with_a_name_shows_that_query(server: RunningServer,
                                                         browser) -> None:
     browser.get(server.url + "query.html?q=" + EXTRA_QUERY.stem)
     assert "CaseStudy" in browser.find_element(By.ID, "text").get_attribute("value")
+
+
+def test_a_parameter_is_chosen_from_its_vocabulary_and_bound_by_the_server(
+        server: RunningServer, browser) -> None:
+    browser.get(server.url + "query.html?q=areas-using-mechanism")
+    assert browser.find_element(By.ID, "params").is_displayed()
+    choice = Select(browser.find_element(By.ID, "param-mechanism_type"))
+    labels = [option.text for option in choice.options]
+    assert "Compact champions" in labels and "Dedicated Compact officer" in labels
+    assert choice.first_selected_option.text == "Compact champions"  # the default
+    label = browser.find_element(By.CSS_SELECTOR, "label[for='param-mechanism_type']")
+    assert "mechanism-type" in label.text
+    choice.select_by_visible_text("Dedicated Compact officer")
+    browser.find_element(By.ID, "run").click()
+    table = WebDriverWait(browser, 20).until(
+        expected_conditions.presence_of_element_located((By.ID, "results-table")))
+    assert "wolverhampton" in table.text and "bristol" not in table.text

@@ -441,3 +441,22 @@ def test_the_endpoint_workers_have_no_network(server: RunningServer) -> None:
     ours = os.readlink("/proc/self/ns/net")
     for pid in pids:
         assert os.readlink(f"/proc/{pid}/ns/net") != ours
+
+
+def test_a_saved_querys_parameters_are_bound_by_the_endpoint(server: RunningServer) -> None:
+    text = (Path(__file__).resolve().parents[1] / "queries" / "areas-using-mechanism.rq"
+            ).read_text(encoding="utf-8")
+    officer = "https://w3id.org/compact-kg/vocab/mechanism-type/compact-officer"
+    query = urllib.parse.urlencode({"query": text, "format": "json",
+                                    "param": f"mechanism_type={officer}"})
+    status, _, body = fetch(server, "/sparql?" + query)
+    assert status == 200
+    areas = {b["area"]["value"].rsplit("/", 1)[1]
+             for b in json.loads(body)["results"]["bindings"]}
+    assert "wolverhampton" in areas and "bristol" not in areas
+    bad = urllib.parse.urlencode({"query": text, "param": "mechanism_type=not an iri"})
+    status, _, body = fetch(server, "/sparql?" + bad)
+    assert status == 400 and b"mechanism_type" in body and b"\n" not in body.strip()
+    unknown = urllib.parse.urlencode({"query": text, "param": "colour=red"})
+    status, _, body = fetch(server, "/sparql?" + unknown)
+    assert status == 400 and b"colour" in body

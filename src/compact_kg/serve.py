@@ -226,12 +226,14 @@ def _refusal(status: int, message: str) -> QueryError:
 
 
 def run_sparql(query: str, fmt: str, *, graph_result: bool, store: pyoxigraph.Store,
-               timeout: float, runner: QueryRunner | None = None) -> bytes:
+               timeout: float, runner: QueryRunner | None = None,
+               values: dict[str, str] | None = None) -> bytes:
     """Run a read-only query on ``store`` and serialise its result in ``fmt``.
 
     The one place queries run: it goes through the saved-query engine
     (:mod:`compact_kg.queries`), which refuses updates, SERVICE and FROM on the parse tree,
-    binds the defaults of any ``#+ param:`` lines, and runs the query in a persistent forked
+    binds ``values`` to the parameters its ``#+ param:`` lines declare (their defaults for
+    the rest; a wrong value is ParameterError), and runs the query in a persistent forked
     worker (``runner``, by default the store's) killed at ``timeout`` seconds
     (QueryTimeoutError). The body is pyoxigraph's own serialisation of the result.
     """
@@ -240,9 +242,9 @@ def run_sparql(query: str, fmt: str, *, graph_result: bool, store: pyoxigraph.St
     saved = parse_query_text(query, name="request")
     runner = runner or runner_for(store)
     if graph_result:
-        result = runner.run(saved, None, timeout, graph_fmt=fmt)
+        result = runner.run(saved, values or None, timeout, graph_fmt=fmt)
     else:
-        result = runner.run(saved, None, timeout, fmt=fmt)
+        result = runner.run(saved, values or None, timeout, fmt=fmt)
     body = result.serialized(fmt)
     if body is None:  # the query's form differs from the one checked (cannot happen)
         raise QueryError("the query's result does not match its form")
@@ -591,6 +593,13 @@ class _Handler(BaseHTTPRequestHandler):
             if params.get(key):
                 self._error(400, f"{key} is not supported: the endpoint has one graph")
                 return
+        values: dict[str, str] = {}
+        for pair in params.get("param", []):  # param=NAME=VALUE: a saved query's parameter
+            name, sep, value = pair.partition("=")
+            if not sep or not name or name in values:
+                self._error(400, "write each parameter once, as param=NAME=VALUE")
+                return
+            values[name] = value
         try:
             form = check_query(queries[0])
         except QueryError as error:
@@ -613,7 +622,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         media_type, fmt = table[name]
         cache = self.server.cache
-        key = (queries[0], fmt)
+        key = (queries[0] + "".join(f"\0{n}={v}" for n, v in sorted(values.items())), fmt)
         fresh = "no-cache" in (self.headers.get("Cache-Control") or "").lower()
         hit = cache.get(key) if cache is not None and not fresh else None
         if hit is not None:
@@ -622,7 +631,7 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 body = run_sparql(queries[0], fmt, graph_result=graph_result,
                                   store=self.server.store, timeout=self.server.timeout,
-                                  runner=self.server.runner)
+                                  runner=self.server.runner, values=values)
             except QueryTimeoutError as error:
                 self._error(503, str(error))
                 return

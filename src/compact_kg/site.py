@@ -793,12 +793,34 @@ class Site:
             })
         self.write(path, "shapes.html", title="Shapes", shapes=entries)
 
+    def query_parameters(self, query: SavedQuery) -> list[dict[str, object]]:
+        """The ``#+ param:`` lines of a saved query for the query page's form: name, type,
+        default, description, and the allowed values (IRI, label) when the default is a
+        concept of a SKOS scheme (then every concept of that scheme may be chosen)."""
+        out: list[dict[str, object]] = []
+        for line in query.meta.get("param", []):
+            fields = [part.strip() for part in line.split("|", 3)]
+            if len(fields) != 4:
+                continue  # the catalogue check (compact_kg.queries) reports it
+            name, kind, default, description = fields
+            choices: list[tuple[str, str]] = []
+            if kind == "iri" and default:
+                scheme = self.model.value(URIRef(default), SKOS.inScheme)
+                if scheme is not None:
+                    members = self.model.subjects(SKOS.inScheme, scheme)
+                    choices = sorted(((str(c), self.label(c)) for c in members),
+                                     key=lambda pair: pair[1].casefold())
+            out.append({"name": name, "type": kind, "default": default,
+                        "description": description, "choices": choices})
+        return out
+
     def queries_page(self) -> None:
         self.write("queries.html", "queries.html", title="Saved queries", queries=self.queries)
 
     def query_page(self) -> None:
         catalogue = [{"name": q.name, "title": q.title, "description": q.description,
-                      "text": q.text} for q in self.queries]
+                      "text": q.text, "params": self.query_parameters(q)}
+                     for q in self.queries]
         self.write("query.html", "query.html", title="Run a query",
                    catalogue=script_json(json.dumps(catalogue, ensure_ascii=False)),
                    base=self.base)
