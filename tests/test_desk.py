@@ -181,3 +181,15 @@ def test_without_the_switch_there_is_no_submission_page(tmp_path: Path):
         assert status == 404
     finally:
         running.close()
+
+
+def test_a_blank_workbook_can_be_downloaded_from_the_page(desk, tmp_path: Path):
+    from openpyxl import load_workbook
+
+    server, _ = desk
+    _, _, page = request(server, "/submit")
+    assert 'href="/submit/case-study.xlsx"' in page
+    with urllib.request.urlopen(server.url + "submit/case-study.xlsx", timeout=60) as response:
+        assert response.headers["Content-Type"].endswith("spreadsheetml.sheet")
+        (tmp_path / "blank.xlsx").write_bytes(response.read())
+    assert "Measurements" in load_workbook(tmp_path / "blank.xlsx").sheetnames

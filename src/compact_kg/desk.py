@@ -87,6 +87,8 @@ class Desk:
                 return self._upload(content_type, body)
             if path == "/submit/send" and method == "POST":
                 return self._send(content_type, body)
+            if path == "/submit/case-study.xlsx" and method in ("GET", "HEAD"):
+                return self._blank_workbook()
             if method in ("GET", "HEAD") and _ID.fullmatch(path.removeprefix("/submit/")):
                 return self._status(path.removeprefix("/submit/"))
         except _Refused as refusal:
@@ -148,6 +150,22 @@ class Desk:
         shutil.rmtree(folder, ignore_errors=True)
         return DeskResponse(303, "text/plain; charset=utf-8", b"sent\n",
                             {"Location": f"/submit/{entry.id}"})
+
+    def _blank_workbook(self) -> DeskResponse:
+        """A blank workbook of the forms, made from the dataset's vocabularies as they are."""
+        import tempfile
+
+        from compact_kg.context import DatasetContext
+        from compact_kg.workbook import write_workbook
+
+        with tempfile.TemporaryDirectory(prefix="compact-kg-workbook-") as folder:
+            path = write_workbook(Path(folder) / "case-study.xlsx",
+                                  DatasetContext.load(self.paths, self.data_dir))
+            data = path.read_bytes()
+        return DeskResponse(200, "application/vnd.openxmlformats-officedocument."
+                            "spreadsheetml.sheet", data,
+                            {"Content-Disposition": 'attachment; filename="case-study.xlsx"',
+                             "Cache-Control": "no-store"})
 
     def _status(self, entry_id: str) -> DeskResponse:
         from compact_kg.errors import ReviewError
