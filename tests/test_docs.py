@@ -10,7 +10,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from compact_kg import __version__
 from compact_kg.cli import cli
+from compact_kg.paths import locate_home
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -69,8 +71,11 @@ def test_the_validate_example_is_real_output():
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0
     actual = result.output.rstrip("\n").splitlines()
-    tail = [line for line in shown if line != "..."]
+    head, tail = shown[:shown.index("...")], shown[shown.index("...") + 1:]
     assert actual[-len(tail):] == tail
+    # The README shows what an installed package says; a checkout names itself instead.
+    assert head == [f"data: package copy (compact-kg {__version__})"]
+    assert actual[0] == f"data: {locate_home(cwd=Path.cwd()).describe()}"
 
 
 def test_the_query_example_is_real_output():

@@ -59,9 +59,35 @@ class _CompactKGGroup(click.Group):
                                  "Please report it."))
 
 
+_HOME_KEY = "compact_kg.home"
+
+
+def _remember_home(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    ctx.meta[_HOME_KEY] = value  # read by _project_paths in every command
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """`--version`: the package's version, the dataset's, and where the data comes from."""
+    if not value or ctx.resilient_parsing:
+        return
+    home = _locate_home()
+    missing = home.missing()
+    click.echo(f"compact-kg {__version__}, dataset {home.dataset_version() or 'unknown'}")
+    click.echo(f"data: {home.describe()}"
+               + (f" (incomplete: no {', '.join(missing)})" if missing else ""))
+    ctx.exit()
+
+
 @click.group(cls=_CompactKGGroup, epilog=_EPILOG,
              context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="compact-kg")
+@click.option("--home", metavar="DIR", type=click.Path(file_okay=False), is_eager=True,
+              expose_value=False, callback=_remember_home,
+              help="Work on the working copy in DIR (see `compact-kg init`) instead of the "
+                   "package's own copy of the graph. Default: $COMPACT_KG_HOME, else the "
+                   "working copy around the current folder, else the package's copy.")
+@click.option("--version", is_flag=True, expose_value=False, callback=_print_version,
+              help="Show the version of compact-kg and of the dataset, and where the data "
+                   "comes from, and exit.")
 def cli() -> None:
     """Linked open data about Local Compacts in England: validate, query, submit, publish."""
 
@@ -80,13 +106,41 @@ def main(argv: list[str] | None = None) -> None:
 # Queries: `compact-kg query` and `compact-kg load` (section owned by the queries module).
 # ---------------------------------------------------------------------------------------
 
-def _project_paths():  # -> compact_kg.paths.ProjectPaths (imported lazily)
-    """The checkout to work on: $COMPACT_KG_HOME, or the one this package came from."""
+def _locate_home():  # -> compact_kg.paths.ProjectPaths (imported lazily)
+    """The home chosen by --home, $COMPACT_KG_HOME or the current folder (unchecked)."""
     import os
+    from pathlib import Path
 
-    from compact_kg.paths import default_paths
+    from compact_kg.paths import locate_home
 
-    return default_paths(os.environ.get("COMPACT_KG_HOME") or None)
+    context = click.get_current_context(silent=True)
+    home = context.meta.get(_HOME_KEY) if context is not None else None
+    if home:
+        return locate_home(home, setting="--home")
+    if os.environ.get("COMPACT_KG_HOME"):
+        return locate_home(os.environ["COMPACT_KG_HOME"], setting="COMPACT_KG_HOME")
+    try:
+        cwd = Path.cwd()
+    except OSError:  # the current folder was removed
+        cwd = None
+    return locate_home(cwd=cwd)
+
+
+def _project_paths():  # -> compact_kg.paths.ProjectPaths (imported lazily)
+    """The home to work on (see compact_kg.paths): checked, so that a missing file is
+    reported with the setting to change."""
+    return _locate_home().check()
+
+
+def _writable_paths(data_dir: str | None):  # -> compact_kg.paths.ProjectPaths
+    """The home, for a command that stores into its data/ (unless --data-dir is given)."""
+    paths = _project_paths()
+    if data_dir is None and paths.is_package_copy:
+        raise CompactKGError(
+            "the copy of the graph that comes with the package cannot be changed; make a "
+            "working copy with `compact-kg init DIR`, then use `compact-kg --home DIR ...` "
+            "(or set COMPACT_KG_HOME=DIR)")
+    return paths
 
 
 def _parse_param_options(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -221,6 +275,8 @@ def validate_command(paths: tuple[str, ...], fmt: str, data_dir: str | None, no_
     project = _project_paths()
     report = (validate_files([Path(p) for p in paths], project) if paths
               else validate_dataset(project))
+    if fmt == "text":
+        click.echo(f"data: {project.describe()}")
     click.echo(format_report(report, fmt), nl=False)  # type: ignore[arg-type]
     sys.exit(EXIT_OK if report.conforms else EXIT_NONCONFORMANT)
 
@@ -259,7 +315,14 @@ def _queue_dir(queue_dir: str | None):  # -> pathlib.Path
     from pathlib import Path
 
     chosen = queue_dir or os.environ.get("COMPACT_KG_QUEUE")
-    return Path(chosen) if chosen else _project_paths().root / "review-queue"
+    if chosen:
+        return Path(chosen)
+    paths = _project_paths()
+    if paths.is_package_copy:
+        raise CompactKGError("the package's own copy of the graph has no review queue; give "
+                             "one with --queue DIR or COMPACT_KG_QUEUE, or use a working copy "
+                             "(compact-kg --home DIR, see `compact-kg init`)")
+    return paths.root / "review-queue"
 
 
 @cli.command("serve")
@@ -495,7 +558,7 @@ def submit_command(submission: str, data_dir: str | None, no_cache: bool, quiet:
         except ValueError:
             pause = 0.0
         with progress_bar("indexing the dataset", quiet=quiet) as progress:
-            result = submit(Path(submission), _project_paths(),
+            result = submit(Path(submission), _writable_paths(data_dir),
                             data_dir=Path(data_dir) if data_dir else None,
                             pause_before_rename=pause, cache_dir=_cache_dir(no_cache),
                             progress=progress)
@@ -512,6 +575,31 @@ def submit_command(submission: str, data_dir: str | None, no_cache: bool, quiet:
         click.echo(f"  {count} x {name}")
     for iri in result.case_studies:  # type: ignore[union-attr]
         click.echo(f"  new case study: {iri}")
+
+
+# ---------------------------------------------------------------------------------------
+# init: a working copy of the graph (compact_kg.workingcopy)
+# ---------------------------------------------------------------------------------------
+
+
+@cli.command("init", epilog=_EPILOG)
+@click.argument("folder", type=click.Path(path_type=str))
+def init_command(folder: str) -> None:
+    """Write a working copy of the graph into FOLDER (new or empty), to add case studies to.
+
+    It holds ontology/, data/ and queries/ of the copy in use (the package's own, unless
+    --home or COMPACT_KG_HOME names another) and a README.md for curators. Run commands
+    inside FOLDER, or name it with `compact-kg --home FOLDER` or COMPACT_KG_HOME=FOLDER.
+    """
+    from pathlib import Path
+
+    from compact_kg.workingcopy import init_working_copy
+
+    source = _project_paths()
+    init_working_copy(Path(folder), source)
+    click.echo(f"Wrote a working copy of the graph ({source.describe()}) to {folder}: "
+               "ontology/, data/, queries/ and README.md.")
+    click.echo(f"Use it from inside {folder}, or with: compact-kg --home {folder} validate")
 
 
 # ---------------------------------------------------------------------------------------
@@ -584,7 +672,7 @@ def review_approve_command(entry_id: str, queue_dir: str | None, data_dir: str |
 
     from compact_kg.review import approve
 
-    result = approve(_queue_dir(queue_dir), entry_id, _project_paths(),
+    result = approve(_queue_dir(queue_dir), entry_id, _writable_paths(data_dir),
                      data_dir=Path(data_dir) if data_dir else None)
     click.echo(result.report, nl=False)
     if result.stored is None:
