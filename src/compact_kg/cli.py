@@ -597,8 +597,8 @@ def init_command(folder: str) -> None:
 
     source = _project_paths()
     init_working_copy(Path(folder), source)
-    click.echo(f"Wrote a working copy of the graph ({source.describe()}) to {folder}: "
-               "ontology/, data/, queries/ and README.md.")
+    click.echo(f"Wrote a working copy to {folder} (ontology/, data/, queries/, README.md), "
+               f"copied from the {source.describe()}.")
     click.echo(f"Use it from inside {folder}, or with: compact-kg --home {folder} validate")
 
 
