@@ -47,8 +47,10 @@ which copy a command reads.
 
 1. Write it. Either `compact-kg new case-study --area AREA --out my-case-study.ttl` writes a
    Turtle file to fill in (every value to supply contains TODO, and the comments explain each
-   field), or `compact-kg new form my-form` writes CSV forms for a spreadsheet, which
-   `compact-kg convert my-form --out my-case-study.ttl` turns into Turtle.
+   field); or `compact-kg new workbook my-case-study.xlsx` writes an Excel workbook with
+   drop-down lists, and `compact-kg new form my-form` CSV forms, which
+   `compact-kg convert ... --out my-case-study.ttl` turns into Turtle (validate and submit
+   read a filled workbook or form folder as they are, too).
 2. Check it: `compact-kg validate my-case-study.ttl`. Each problem is reported with its line
    and what to do; fix them and run it again until it says the submission conforms.
 3. Store it: `compact-kg submit my-case-study.ttl` checks it again and writes it into
