@@ -176,3 +176,21 @@ def test_the_working_copy_is_found_from_below_it(working_copy: Path, tmp_path: P
     assert find_working_copy(working_copy / "queries") == working_copy
     assert find_working_copy(tmp_path) is None
     assert locate_home(cwd=tmp_path) == default_paths()
+
+
+def test_errors_name_no_path_inside_the_installed_package(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch):
+    import compact_kg.paths
+
+    graph = tmp_path / "lib" / "site-packages" / "compact_kg" / "_graph"
+    (graph / "queries").mkdir(parents=True)
+    monkeypatch.setattr(compact_kg.paths, "package_paths", lambda: ProjectPaths(graph, "package"))
+    from compact_kg.cli import _without_package_paths
+
+    assert _without_package_paths(f"no saved query named 'x' in {graph / 'queries'}; run it") \
+        == "no saved query named 'x' in queries of the package's copy; run it"
+    assert _without_package_paths(f"{graph / 'data/a.ttl'}:3:1: bad") \
+        == "data/a.ttl of the package's copy:3:1: bad"
+    assert _without_package_paths(f"cannot read {graph}") == \
+        "cannot read the graph of the package's copy"
+    assert _without_package_paths("nothing to change") == "nothing to change"

@@ -32,8 +32,22 @@ _EPILOG = (
 
 def _fail(error: CompactKGError) -> NoReturn:
     """Print a library error as one line on stderr and exit with its status."""
-    click.echo(f"error: {error}", err=True)
+    click.echo(f"error: {_without_package_paths(str(error))}", err=True)
     sys.exit(error.exit_code)
+
+
+def _without_package_paths(message: str) -> str:
+    """``.../site-packages/compact_kg/_graph/queries`` becomes ``queries/ of the package's
+    copy``: a message names what to fix, not where pip put the files."""
+    import re
+
+    from compact_kg.paths import package_paths
+
+    package = package_paths()
+    if package is None or str(package.root) not in message:
+        return message
+    return re.sub(re.escape(str(package.root)) + r"(?:/([^\s:;,'\"()]*))?",
+                  lambda m: f"{m[1] or 'the graph'} of the package's copy", message)
 
 
 class _CompactKGGroup(click.Group):
