@@ -37,7 +37,7 @@ def _fail(error: CompactKGError) -> NoReturn:
 
 
 def _without_package_paths(message: str) -> str:
-    """``.../site-packages/compact_kg/_graph/queries`` becomes ``queries/ of the package's
+    """``.../site-packages/compact_kg/_graph/queries`` becomes ``queries of the package's
     copy``: a message names what to fix, not where pip put the files."""
     import re
 
