@@ -194,3 +194,17 @@ def test_errors_name_no_path_inside_the_installed_package(tmp_path: Path,
     assert _without_package_paths(f"cannot read {graph}") == \
         "cannot read the graph of the package's copy"
     assert _without_package_paths("nothing to change") == "nothing to change"
+
+
+def test_a_closed_pipe_ends_the_command_quietly():
+    # Regression: `compact-kg query --list | head -1` said "unexpected problem:
+    # BrokenPipeError ... Please report it."
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "compact_kg", "query", "--list"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader goes away before anything is written
+    _, errors = process.communicate(timeout=120)
+    assert b"unexpected problem" not in errors and b"Traceback" not in errors, errors
+    assert process.returncode == 2

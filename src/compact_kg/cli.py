@@ -13,6 +13,7 @@ Heavy libraries (rdflib, pyshacl, pyoxigraph) are imported inside the commands, 
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import NoReturn
 
@@ -50,6 +51,17 @@ def _without_package_paths(message: str) -> str:
                   lambda m: f"{m[1] or 'the graph'} of the package's copy", message)
 
 
+def _quiet_broken_pipe() -> NoReturn:
+    """Stop quietly when standard output is a pipe that its reader closed (as `head` does):
+    nothing more can be written, so say nothing; the next flush must not fail again."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_ERROR)
+
+
 class _CompactKGGroup(click.Group):
     """A click group that turns every error of every command into one line and an exit status.
 
@@ -62,6 +74,8 @@ class _CompactKGGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:  # `compact-kg validate | head -1`: the reader has gone
+            _quiet_broken_pipe()
         except CompactKGError as error:
             _fail(error)
         except (RecursionError, MemoryError) as error:
