@@ -53,19 +53,19 @@ RULE_DESCRIPTION = ("A literal with an XSD datatype (a date, a number, a yes/no 
 
 _X = str(XSD)
 
-_YEAR = r"-?(?:[1-9]\d{3,}|0\d{3})"
+_YEAR = r"-?(?:[1-9][0-9]{3,}|0[0-9]{3})"
 _MONTH = r"(?:0[1-9]|1[0-2])"
-_DAY = r"(?:0[1-9]|[12]\d|3[01])"
-_TZ = r"(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))"
-_TIME = r"(?:(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?|24:00:00(?:\.0+)?)"
-_INTEGER = re.compile(r"[+-]?\d+")
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-_FLOAT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?INF|NaN")
+_DAY = r"(?:0[1-9]|[12][0-9]|3[01])"
+_TZ = r"(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
+_TIME = r"(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?|24:00:00(?:\.0+)?)"
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN")
 _DURATION = re.compile(
-    r"-?P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?")
-_YM_DURATION = re.compile(r"-?P(?=\d)(?:\d+Y)?(?:\d+M)?")
+    r"-?P(?=[0-9]|T[0-9])(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?(?:[0-9]+(?:\.[0-9]+)?S)?)?")
+_YM_DURATION = re.compile(r"-?P(?=[0-9])(?:[0-9]+Y)?(?:[0-9]+M)?")
 _DT_DURATION = re.compile(
-    r"-?P(?=\d|T\d)(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?")
+    r"-?P(?=[0-9]|T[0-9])(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?(?:[0-9]+(?:\.[0-9]+)?S)?)?")
 _NAME_START = r"A-Za-z_:\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff" \
               r"\u200c-\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
 _NAME_CHAR = _NAME_START + r"\-.0-9\u00b7\u0300-\u036f\u203f-\u2040"
@@ -224,8 +224,10 @@ def results_for(found: Iterable[tuple[Node, Node, Literal, str]], locate: Locate
     """A :class:`~compact_kg.validate.ValidationResult` for each ill-typed literal of
     :func:`ill_typed`, placed by ``locate(subject, predicate, literal)`` -> (file, line, column)."""
     from compact_kg.context import curie
+    from compact_kg.rdfio import route_rdflib_literal_warnings
     from compact_kg.validate import ValidationResult, _value_text
 
+    route_rdflib_literal_warnings()  # _value_text writes the literal: rdflib may warn
     results = []
     for s, p, o, why in found:
         file, line, column = locate(s, p, o)

@@ -67,6 +67,7 @@ __all__ = [
     "read_turtle",
     "read_turtle_files",
     "refused_constructs",
+    "route_rdflib_literal_warnings",
     "write_bytes_atomic",
     "write_turtle_atomic",
 ]
@@ -754,6 +755,7 @@ def read_turtle(path: str | os.PathLike[str], graph: Graph | None = None, *,
         valid Turtle (``FILE:LINE:COLUMN``).
     """
     file = Path(path)
+    route_rdflib_literal_warnings()
     try:
         size = file.stat().st_size
         if size > max_bytes:
@@ -800,18 +802,29 @@ class _IllTypedLiteralRecords(logging.Filter):
         return True
 
 
-def _route_rdflib_literal_warnings() -> None:
-    """Install :class:`_IllTypedLiteralRecords` once, and silence rdflib's ``warnings.warn``
-    about booleans other than true/false/1/0 and about writing an ill-typed number (such
-    literals are reported as violations too)."""
+_RDFLIB_LITERAL_WARNINGS: Final[tuple[str, ...]] = ("Parsing weird boolean",
+                                                    "Serializing weird numerical")
+
+
+def route_rdflib_literal_warnings() -> None:
+    """Install :class:`_IllTypedLiteralRecords` on rdflib's ``rdflib.term`` logger, and ignore
+    rdflib's ``warnings.warn`` about booleans other than true/false/1/0 and about writing an
+    ill-typed number (compact-kg reports such literals as violations).
+
+    Called at import and again by every reader and checker of literals: a
+    ``warnings.catch_warnings()`` block (pytest runs each test in one) drops the warning
+    filters added inside it, so they are put back when missing. Cheap when in place.
+    """
     logger = logging.getLogger("rdflib.term")
     if not any(isinstance(f, _IllTypedLiteralRecords) for f in logger.filters):
         logger.addFilter(_IllTypedLiteralRecords())
-    for message in ("Parsing weird boolean", "Serializing weird numerical"):
-        warnings.filterwarnings("ignore", message=message, category=UserWarning)
+    present = {getattr(f[1], "pattern", None) for f in warnings.filters if f[0] == "ignore"}
+    for message in _RDFLIB_LITERAL_WARNINGS:
+        if message not in present:
+            warnings.filterwarnings("ignore", message=message, category=UserWarning)
 
 
-_route_rdflib_literal_warnings()
+route_rdflib_literal_warnings()
 
 
 @contextlib.contextmanager
@@ -854,6 +867,7 @@ def read_rdf(
     """
     file = Path(path)
     fmt = _resolve_format(file, format)
+    route_rdflib_literal_warnings()
     limits = _Limits(max_literal_bytes=max_literal_bytes, max_depth=max_depth)
     with no_network(allow=[file]):
         data = _read_bounded(file, max_bytes)
