@@ -437,3 +437,11 @@ def test_whole_dataset_validation_is_not_bound_by_the_submission_limit(
     checked = invoke(caplog, "validate", str(VALID), "--data-dir", str(tmp_path / "data"),
                      env={"COMPACT_KG_HOME": str(tmp_path)})
     assert checked.exit_code == 0, checked.output
+
+
+def test_the_readme_names_the_reused_vocabularies_as_they_are() -> None:
+    declared = declared_terms(load_model(), load_shapes())
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    listed = re.search(r"shapes refer to: today ([a-z, ]+)\)", readme)
+    assert listed is not None
+    assert set(listed.group(1).split(", ")) == {v.prefix for v in declared.reused}
