@@ -5,7 +5,8 @@
     CompactKGError                 base class; the CLI maps it to exit status 2
     ├── InputError                 a file cannot be read or parsed (names file, line, column)
     │   └── UnsafeInputError       a file asks for something we refuse (network, other files,
-    │                              entity expansion, shapes in a submission, too big, too deep)
+    │       │                      entity expansion, shapes in a submission, too big, too deep)
+    │       └── TooManyTriplesError  a file holds more triples than the reader was allowed
     ├── QueryError                 a saved or user query is malformed or refused
     │   ├── ParameterError         a query parameter is missing or has the wrong type
     │   └── QueryTimeoutError      a query ran past its deadline and was stopped
@@ -30,6 +31,7 @@ __all__ = [
     "QueryTimeoutError",
     "ReviewError",
     "SubmissionError",
+    "TooManyTriplesError",
     "UnsafeInputError",
 ]
 
@@ -80,6 +82,15 @@ class InputError(CompactKGError):
 
 class UnsafeInputError(InputError):
     """A file asks for something compact-kg refuses to do for untrusted input."""
+
+
+class TooManyTriplesError(UnsafeInputError):
+    """A file holds more triples than the reader was allowed to take (``limit``); reading
+    stopped at the first triple past it."""
+
+    def __init__(self, message: str, *, limit: int, **where: object) -> None:
+        self.limit = limit
+        super().__init__(message, **where)  # type: ignore[arg-type]
 
 
 class QueryError(CompactKGError):

@@ -39,6 +39,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +54,7 @@ from rdflib.namespace import OWL, RDF, SH, XSD
 from rdflib.plugins.serializers.turtle import TurtleSerializer
 from rdflib.term import Node
 
-from compact_kg.errors import CompactKGError, InputError, UnsafeInputError
+from compact_kg.errors import CompactKGError, InputError, TooManyTriplesError, UnsafeInputError
 
 __all__ = [
     "FORMATS",
@@ -66,6 +67,7 @@ __all__ = [
     "read_turtle",
     "read_turtle_files",
     "refused_constructs",
+    "route_rdflib_literal_warnings",
     "write_bytes_atomic",
     "write_turtle_atomic",
 ]
@@ -633,11 +635,12 @@ def _syntax_hint(src: _Source) -> str:
     return f"Fix the {_FORMAT_TITLES[src.fmt]} at this position."
 
 
-def _parse_oxigraph(src: _Source, data: bytes, base: str | None) -> Graph:
+def _parse_oxigraph(src: _Source, data: bytes, base: str | None,
+                    max_triples: int | None = None) -> Graph:
     """Parse strictly with pyoxigraph and return the triples as an rdflib graph."""
     try:
         parser = ox.parse(input=data, format=FORMATS[src.fmt], base_iri=base)
-        graph = _to_rdflib(src, parser)
+        graph = _to_rdflib(src, parser, max_triples=max_triples)
         prefixes = dict(parser.prefixes)
     except (SyntaxError, ValueError, OSError) as exc:
         raise _syntax_error(src, exc) from exc
@@ -704,11 +707,16 @@ def canonical_language_tag(tag: str) -> str:
     return "-".join(out)
 
 
-def _to_rdflib(src: _Source, quads: Iterable[ox.Quad], graph: Graph | None = None) -> Graph:
+def _to_rdflib(src: _Source, quads: Iterable[ox.Quad], graph: Graph | None = None, *,
+               max_triples: int | None = None) -> Graph:
     convert = _Converter(src).term
     graph = Graph(bind_namespaces="core") if graph is None else graph
     add = graph.add
-    for quad in quads:
+    for count, quad in enumerate(quads, 1):
+        if max_triples is not None and count > max_triples:  # stop parsing here
+            raise TooManyTriplesError(
+                f"the file holds more than {max_triples:,} triples, the most read from it",
+                path=src.path, limit=max_triples, hint="Split it into smaller files.")
         if not isinstance(quad.graph_name, ox.DefaultGraph):
             raise InputError(
                 "named graphs are not supported here",
@@ -747,6 +755,7 @@ def read_turtle(path: str | os.PathLike[str], graph: Graph | None = None, *,
         valid Turtle (``FILE:LINE:COLUMN``).
     """
     file = Path(path)
+    route_rdflib_literal_warnings()
     try:
         size = file.stat().st_size
         if size > max_bytes:
@@ -775,6 +784,49 @@ def read_turtle_files(paths: Iterable[str | os.PathLike[str]],
     return graph
 
 
+class _IllTypedLiteralRecords(logging.Filter):
+    """Turn rdflib's warning about a literal it cannot convert into a DEBUG record.
+
+    rdflib logs a warning with a full traceback whenever a typed literal's lexical form is not
+    valid for its datatype (``"2011-13-45"^^xsd:date``), whoever creates the literal. compact-kg
+    reports such literals itself, as violations at their line and column
+    (:mod:`compact_kg.literals`), so the record is kept only at DEBUG, without the traceback:
+    no handler of a program at its default level prints it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.DEBUG and str(record.msg).startswith(
+                "Failed to convert Literal lexical form"):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+_RDFLIB_LITERAL_WARNINGS: Final[tuple[str, ...]] = ("Parsing weird boolean",
+                                                    "Serializing weird numerical")
+
+
+def route_rdflib_literal_warnings() -> None:
+    """Install :class:`_IllTypedLiteralRecords` on rdflib's ``rdflib.term`` logger, and ignore
+    rdflib's ``warnings.warn`` about booleans other than true/false/1/0 and about writing an
+    ill-typed number (compact-kg reports such literals as violations).
+
+    Called at import and again by every reader and checker of literals: a
+    ``warnings.catch_warnings()`` block (pytest runs each test in one) drops the warning
+    filters added inside it, so they are put back when missing. Cheap when in place.
+    """
+    logger = logging.getLogger("rdflib.term")
+    if not any(isinstance(f, _IllTypedLiteralRecords) for f in logger.filters):
+        logger.addFilter(_IllTypedLiteralRecords())
+    present = {getattr(f[1], "pattern", None) for f in warnings.filters if f[0] == "ignore"}
+    for message in _RDFLIB_LITERAL_WARNINGS:
+        if message not in present:
+            warnings.filterwarnings("ignore", message=message, category=UserWarning)
+
+
+route_rdflib_literal_warnings()
+
+
 @contextlib.contextmanager
 def _quiet_rdflib() -> Iterator[None]:
     """Silence rdflib's logged tracebacks for ill-typed literals (the shapes report them)."""
@@ -795,6 +847,7 @@ def read_rdf(
     max_literal_bytes: int = 1_000_000,
     max_depth: int = 64,
     base: str | None = None,
+    max_triples: int | None = None,
 ) -> Graph:
     """Read one RDF file safely and return its triples as an rdflib graph.
 
@@ -806,19 +859,22 @@ def read_rdf(
     ``rdflib.NORMALIZE_LITERALS``; pyoxigraph lower-cases language tags, which are put back in
     BCP 47 case (``@en-gb`` becomes ``@en-GB``) by :func:`canonical_language_tag`. Blank nodes
     are fresh for every call; the file's prefixes are bound in the graph. Nothing in the file can
-    cause network access or the reading of another file. Every failure raises
+    cause network access or the reading of another file. With ``max_triples``, parsing stops
+    at the first triple past it (:class:`~compact_kg.errors.TooManyTriplesError`). Every
+    failure raises
     :class:`InputError` (or :class:`UnsafeInputError` for refused content) naming the
     file and, when known, line and column.
     """
     file = Path(path)
     fmt = _resolve_format(file, format)
+    route_rdflib_literal_warnings()
     limits = _Limits(max_literal_bytes=max_literal_bytes, max_depth=max_depth)
     with no_network(allow=[file]):
         data = _read_bounded(file, max_bytes)
         src = _Source(path=file, text=_decode(file, data), fmt=fmt)
         _SCANNERS[fmt](src, limits)
         try:
-            graph = _parse_oxigraph(src, src.text.encode("utf-8"), base)
+            graph = _parse_oxigraph(src, src.text.encode("utf-8"), base, max_triples)
         except RecursionError as exc:  # not expected after the depth scan; never let it out
             raise UnsafeInputError(
                 "the file nests too deeply to parse",
@@ -876,7 +932,10 @@ class _SourceMapBuilder:
     stack: list[_Frame] = field(default_factory=lambda: [_Frame("statement", "subject")])
     directive: str | None = None  # "prefix", "prefix-iri" or "base" while reading one
     directive_name: str = ""
+    literals: dict[tuple[str, str], Position] = field(default_factory=dict)
+    terms: dict[Node, Position] = field(default_factory=dict)
     skip_datatype: bool = False
+    last_string: tuple[str, int] | None = None  # the string a ^^datatype may follow
 
     def position(self, offset: int) -> Position:
         index = bisect.bisect_right(self.line_starts, offset) - 1
@@ -896,8 +955,10 @@ class _SourceMapBuilder:
         elif kind in ("iri", "pname", "bnode", "string", "number", "word"):
             if self.skip_datatype:
                 self.skip_datatype = False
+                self._datatype(kind, lexeme, offset)
             else:
                 self._term(kind, lexeme, offset)
+            self.last_string = (lexeme, offset) if kind == "string" else None
 
     def _at_statement_start(self) -> bool:
         return len(self.stack) == 1 and self.stack[0].expect == "subject"
@@ -938,7 +999,21 @@ class _SourceMapBuilder:
                 iri = namespace + _LOCAL_ESCAPE.sub(lambda m: m.group()[1:], local)
         return URIRef(iri) if iri is not None and _IRI_OK.fullmatch(iri) else None
 
+    def _datatype(self, kind: str, lexeme: str, offset: int) -> None:
+        """The datatype after ``^^``: where the typed literal before it is written."""
+        datatype = self._node(kind, lexeme)
+        if datatype is None:
+            return
+        self.terms.setdefault(datatype, self.position(offset))
+        if self.last_string is not None:
+            value = _string_value(self.last_string[0])
+            self.literals.setdefault((value, str(datatype)), self.position(self.last_string[1]))
+
     def _term(self, kind: str, lexeme: str, offset: int) -> None:
+        if kind in ("iri", "pname") or (kind == "word" and lexeme == "a"):
+            node = self._node(kind, lexeme)
+            if node is not None and kind != "word":
+                self.terms.setdefault(node, self.position(offset))
         frame = self.stack[-1]
         if frame.expect == "subject":
             frame.subject = self._node(kind, lexeme)
@@ -981,6 +1056,27 @@ class _SourceMapBuilder:
             self.stack.append(_Frame("list", "object", resume=resume))
 
 
+_ECHAR: Final[Mapping[str, str]] = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f",
+                                    '"': '"', "'": "'", "\\": "\\"}
+_STRING_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
+
+
+def _string_value(lexeme: str) -> str:
+    """The value of a Turtle string token: delimiters off, escapes decoded."""
+    quote = lexeme[:3] if lexeme[:3] in ('"""', "'''") else lexeme[:1]
+    body = lexeme[len(quote):]
+    if body.endswith(quote):
+        body = body[:-len(quote)]
+
+    def unescape(match: re.Match[str]) -> str:
+        code = match.group(1) or match.group(2)
+        if code:
+            return chr(int(code, 16))
+        return _ECHAR.get(match.group(3), match.group())
+
+    return _STRING_ESCAPE.sub(unescape, body) if "\\" in body else body
+
+
 def _split_name(run: str, offset: int) -> Iterator[tuple[str, str, int]]:
     """Classify a run of name characters; trailing unescaped dots end a statement."""
     core = run
@@ -1012,6 +1108,11 @@ class SourceMap:
 
     subjects: Mapping[Node, Position]
     statements: Mapping[tuple[Node, Node], Position]
+    literals: Mapping[tuple[str, str], Position] = field(default_factory=dict)
+    """Where each typed literal, by (lexical form, datatype IRI), is first written."""
+    terms: Mapping[Node, Position] = field(default_factory=dict)
+    """Where each IRI (a subject, a property, a class, a datatype, any object) is first
+    written."""
 
     @classmethod
     def from_bytes(cls, data: bytes, fmt: str, *, base: str | None = None) -> SourceMap:
@@ -1028,7 +1129,8 @@ class SourceMap:
                     builder.feed(*token)
             elif kind not in ("ws", "comment"):
                 builder.feed(kind, match.group(), match.start())
-        return cls(subjects=builder.subjects, statements=builder.statements)
+        return cls(subjects=builder.subjects, statements=builder.statements,
+                   literals=builder.literals, terms=builder.terms)
 
     def locate(self, subject: Node, predicate: Node | None = None) -> Position | None:
         """Where ``subject`` (and ``predicate`` if given, falling back to the subject) is."""

@@ -568,6 +568,9 @@ def validate_screened(
                 result.node = None
         results = list({_identity(r): r for r in [*results, *extra]}.values())
     results.extend(query_results)
+    from compact_kg.literals import encoded_results
+
+    results.extend(encoded_results(dataset, first_data, typed if processes > 1 else None))
     return validate.ValidationReport(results=results,
                                      summary=_screened_summary(dataset, model, first_data),
                                      report_graph=report_graph)

@@ -14,23 +14,37 @@ shapes run over the submission graph plus the few reference triples it needs fro
 ontology and vocabularies as context; results about anything but the submission's own
 subjects are dropped. The whole dataset is never run through SHACL for one submission.
 
-On top of the shapes, three checks of our own (rules under ``{BASE}submission/``):
+On top of the shapes, checks of our own (rules under ``{BASE}submission/``):
 
+- ``submission:NothingModelled``: no resource of the submission has a type the shapes check
+  (a case study, a mechanism, an organisation, ...), so the shapes would have nothing to say;
+- ``submission:UndeclaredTerm``: a class, property or datatype that neither the ontology nor
+  a vocabulary it reuses declares (:mod:`compact_kg.terms`), with a "did you mean";
+- ``submission:IllTypedLiteral``: a value not written as its XSD datatype requires
+  (:mod:`compact_kg.literals`);
 - ``submission:UnknownReference``: an IRI in our namespace that neither the submission nor
   the dataset defines, with a "did you mean" suggestion;
 - ``submission:PlaceholderLeft``: a ``TODO`` of the template still in place;
 - ``submission:AlreadyInDataset``: a subject that ``data/`` already defines (``submit``
   refuses such a submission; nothing is ever merged or overwritten).
 
+A submission holds at most :data:`MAX_SUBMISSION_TRIPLES` triples (reading stops at the
+first one past it) as well as at most 10 MB (:func:`compact_kg.rdfio.read_rdf`).
+
 Accepted submissions are stored as pretty Turtle with the standard prefixes in
-``data/submissions/{case-study-slug}.ttl``, atomically: a temporary file in the same
-folder, flushed and fsynced, re-read and compared with the submission, then renamed.
+``data/submissions/{name}.ttl``, where the name comes from the case study's IRI, made safe
+and bounded by :func:`file_name_for` (at most :data:`MAX_FILE_NAME` characters); the write is
+atomic: a temporary file in the same folder, flushed and fsynced, re-read and compared with
+the submission, then renamed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,14 +54,17 @@ from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV, SH
 from rdflib.term import Node
 
+from compact_kg import literals
 from compact_kg.context import DatasetContext, bind_standard_prefixes, curie
-from compact_kg.errors import InputError, SubmissionError, UnsafeInputError
+from compact_kg.errors import InputError, SubmissionError, TooManyTriplesError, UnsafeInputError
 from compact_kg.index import dataset_context
 from compact_kg.namespace import BASE, CKG
 from compact_kg.paths import ProjectPaths, default_paths
 from compact_kg.templates import PLACEHOLDER
 
 __all__ = [
+    "MAX_FILE_NAME",
+    "MAX_SUBMISSION_TRIPLES",
     "RULES",
     "SUBMISSION",
     "Completeness",
@@ -58,6 +75,7 @@ __all__ = [
     "check_submission",
     "completeness",
     "convert_and_check",
+    "file_name_for",
     "format_check",
     "read_submission",
     "submit",
@@ -67,8 +85,27 @@ __all__ = [
 #: Namespace of the rules this module adds to the shapes.
 SUBMISSION = Namespace(BASE + "submission/")
 
+#: The most triples a submission may hold. One case study needs a few hundred (the largest
+#: of the booklet's, Thurrock, has 253 with its organisations, mechanisms, outcomes and
+#: sources); 20,000 leaves room for a long one with many figures, and keeps checking a
+#: submission a matter of seconds. Files of ``data/`` are not submissions and have no limit.
+MAX_SUBMISSION_TRIPLES = 20_000
+
+#: The longest file name (with ``.ttl``) that :func:`file_name_for` gives a stored submission.
+MAX_FILE_NAME = 100
+
 #: Our own rules: IRI -> (name, severity, description).
 RULES: dict[URIRef, tuple[str, str, str]] = {
+    SUBMISSION.NothingModelled: (
+        "A submission must describe something the dataset models", "Violation",
+        "At least one resource of a submission must have a type that the shapes check: a "
+        "case study, a mechanism, an outcome, an organisation, an area and so on."),
+    SUBMISSION.UndeclaredTerm: (
+        "Classes and properties must be declared", "Violation",
+        "Every class, property and datatype a submission uses must be declared by the "
+        "compact-kg ontology or by a vocabulary it reuses (rdf, rdfs, owl, skos, dcterms, "
+        "prov, org, time, ...)."),
+    literals.RULE: (literals.RULE_NAME, "Violation", literals.RULE_DESCRIPTION),
     SUBMISSION.UnknownReference: (
         "References must resolve", "Violation",
         "Every IRI in the compact-kg namespace that a submission uses must be defined by the "
@@ -111,20 +148,39 @@ class Submission:
     locate: Locator
     problems: list = field(default_factory=list)
     """Values of a CSV form that could not be converted (:class:`forms.CellProblem`)."""
+    source_map: object | None = None
+    """Where terms and literals are written (:class:`compact_kg.rdfio.SourceMap`), when known."""
+
+    def position_of(self, term: Node, focus: Node, predicate: URIRef | None) -> Location:
+        """Where ``term`` (an IRI or a typed literal) is first written, else where the
+        statement ``focus predicate ...`` is."""
+        found = None
+        if self.source_map is not None:
+            if isinstance(term, Literal) and term.datatype is not None:
+                found = self.source_map.literals.get(  # type: ignore[attr-defined]
+                    (str(term), str(term.datatype)))
+            elif isinstance(term, URIRef):
+                found = self.source_map.terms.get(term)  # type: ignore[attr-defined]
+        if found is not None:
+            return Location(str(self.path), found[0], found[1])
+        return self.locate(focus, predicate) or Location(str(self.path))
 
 
 # ---------------------------------------------------------------------------------------------
 # Reading
 # ---------------------------------------------------------------------------------------------
 
-def _source_locator(path: Path, fmt: str) -> Locator:
-    """Map focus (+ predicate) to a line and column of a Turtle/N-Triples file (rdfio's map)."""
+def _source_map(path: Path, fmt: str):  # -> rdfio.SourceMap | None
     from compact_kg import rdfio
 
     try:
-        source_map = rdfio.SourceMap.from_bytes(path.read_bytes(), fmt)
+        return rdfio.SourceMap.from_bytes(path.read_bytes(), fmt)
     except Exception:  # a map is a help, not a requirement: never fail a check over it
-        source_map = None
+        return None
+
+
+def _source_locator(path: Path, source_map) -> Locator:  # source_map: rdfio.SourceMap | None
+    """Map focus (+ predicate) to a line and column of a Turtle/N-Triples file (rdfio's map)."""
 
     def locate(focus: Node, predicate: URIRef | None) -> Location | None:
         position = source_map.locate(focus, predicate) if source_map is not None else None
@@ -160,20 +216,33 @@ def read_submission(path: Path, context: DatasetContext | None = None) -> Submis
             cell = converted.provenance.locate(focus, predicate)
             return Location(*cell.location()) if cell else Location(str(path))
 
+        if len(converted.graph) > MAX_SUBMISSION_TRIPLES:
+            raise _too_many_triples(path)
         return Submission(path, converted.graph, fmt, locate_cell, converted.problems)
     if path.is_dir():
         raise InputError("this folder is not a CSV form (it has no case-study.csv)", path=path,
                          hint="Give a Turtle, N-Triples, JSON-LD or RDF/XML file, or a form "
                          "folder made by: compact-kg new form DIR")
     fmt = rdfio.SUFFIXES.get(path.suffix.lower(), "turtle")
-    graph = rdfio.read_rdf(path, format=fmt)
+    try:
+        graph = rdfio.read_rdf(path, format=fmt, max_triples=MAX_SUBMISSION_TRIPLES)
+    except TooManyTriplesError as error:
+        raise _too_many_triples(path) from error
     refused = rdfio.refused_constructs(graph)
     if refused:
         more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
         raise UnsafeInputError(f"{refused[0]}{more}", path=path,
                                hint="The shapes always come from ontology/shapes.ttl.")
-    locate = _source_locator(path, fmt)
-    return Submission(path, bind_standard_prefixes(graph), fmt, locate)
+    source_map = _source_map(path, fmt)
+    return Submission(path, bind_standard_prefixes(graph), fmt, _source_locator(path, source_map),
+                      source_map=source_map)
+
+
+def _too_many_triples(path: Path) -> UnsafeInputError:
+    return UnsafeInputError(
+        f"a submission holds at most {MAX_SUBMISSION_TRIPLES:,} triples, far more than one "
+        "case study needs, so that checking it stays quick; this one has more than that",
+        path=path, hint="Split it into one file per case study.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -325,11 +394,120 @@ def _result(rule: URIRef, focus: Node, path: URIRef | None, value: Node | None, 
     )
 
 
-def _own_checks(sub: Submission, context: DatasetContext) -> tuple[list, set[URIRef]]:
+def _modelled_classes(model: Graph, shapes: Graph) -> set[Node]:
+    """The classes the shapes target, and their subclasses in the ontology."""
+    found: set[Node] = set(shapes.objects(None, SH.targetClass))
+    todo = list(found)
+    while todo:
+        for sub in model.subjects(RDFS.subClassOf, todo.pop()):
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return found
+
+
+def _first_position(sub: Submission, subjects: list[Node]) -> Location:
+    for subject in subjects:
+        where = sub.locate(subject, None)
+        if where is not None and where.line is not None:
+            return where
+    return Location(str(sub.path), 1, 1) if sub.format in ("turtle", "nt") else \
+        Location(str(sub.path))
+
+
+def _modelled_check(sub: Submission, context: DatasetContext, shapes: Graph) -> list:
+    """``submission:NothingModelled`` when no resource has a type the shapes check."""
+    graph = sub.graph
+    modelled = _modelled_classes(context.model, shapes)
+    if any(cls in modelled for cls in graph.objects(None, RDF.type)):
+        return []
+    subjects = sorted(set(graph.subjects()), key=lambda n: (isinstance(n, BNode), str(n)))
+    where = _first_position(sub, subjects)
+    result = _result(
+        SUBMISSION.NothingModelled, subjects[0] if subjects else URIRef(sub.path.as_uri()),
+        None, None,
+        "this file describes nothing that compact-kg models: none of its resources is a case "
+        "study, a mechanism, an outcome, an organisation or anything else the dataset "
+        "describes (rdf:type ckg:CaseStudy, ckg:Mechanism, org:Organization, ...). Describe "
+        "your case study with the terms of the template: compact-kg new case-study.", graph)
+    result.file, result.line, result.column = where.file, where.line, where.column
+    return [result]
+
+
+_ROLE_NAMES = {"class": "a class", "property": "a property", "datatype": "a datatype"}
+
+
+def _what_it_is(iri: URIRef, declared, context: DatasetContext) -> str:  # declared: DeclaredTerms
+    role = declared.role(iri)
+    if role is not None:
+        return f"it is {_ROLE_NAMES[role]}"
+    if (iri, RDF.type, SKOS.Concept) in context.model:
+        return "it is a value of one of the vocabularies"
+    if context.knows(iri):
+        return "it is something the dataset describes"
+    return ""
+
+
+def _term_checks(sub: Submission, context: DatasetContext, shapes: Graph) -> tuple[list, set]:
+    """``submission:UndeclaredTerm`` for each class, property and datatype not declared."""
+    from compact_kg.terms import declared_terms
+
+    declared = declared_terms(context.model, shapes)
+    graph = sub.graph
+    uses: dict[tuple[URIRef, str], tuple[Node, URIRef]] = {}
+    for s, p, o in sorted(graph, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))):
+        if isinstance(p, URIRef):
+            uses.setdefault((p, "property"), (s, p))
+        if p == RDF.type and isinstance(o, URIRef):
+            uses.setdefault((o, "class"), (s, p))
+        if isinstance(o, Literal) and o.datatype is not None:
+            uses.setdefault((URIRef(o.datatype), "datatype"), (s, p))
+    results, bad = [], set()
+    for (term, role), (s, p) in sorted(uses.items(), key=lambda item: str(item[0][0])):
+        if declared.is_declared(term, role) or _is_placeholder(term):
+            continue
+        bad.add(term)
+        other = _what_it_is(term, declared, context)
+        suggestions = declared.suggest(term, role)
+        if other:
+            text = (f"{curie(term)} is used as {_ROLE_NAMES[role]} but is not one: {other}.")
+        else:
+            text = (f"{curie(term)} is not {_ROLE_NAMES[role]} compact-kg knows: neither the "
+                    f"compact-kg ontology nor the vocabularies it reuses "
+                    f"({declared.vocabulary_names()}) declare it.")
+        hint = (" Did you mean " + " or ".join(curie(x) for x in suggestions) + "?"
+                if suggestions else
+                " Use the terms of the template (compact-kg new case-study); the ontology "
+                "lists them all.")
+        result = _result(SUBMISSION.UndeclaredTerm, s, p, None if role == "property" else term,
+                         text + hint, graph)
+        where = sub.position_of(term, s, p)
+        result.file, result.line, result.column = where.file, where.line, where.column
+        results.append(result)
+    return results, bad
+
+
+def _literal_checks(sub: Submission) -> tuple[list, set[str]]:
+    """``submission:IllTypedLiteral`` for each value not in its datatype's lexical space;
+    returns the results and the literals as shape results show them (to silence those)."""
+    from compact_kg.validate import _value_text
+
+    found = literals.ill_typed(sub.graph)
+
+    def locate(s: Node, p: Node, o: Literal) -> tuple[str | None, int | None, int | None]:
+        where = sub.position_of(o, s, p if isinstance(p, URIRef) else None)
+        return where.file, where.line, where.column
+
+    results = literals.results_for(found, locate, lambda node: _label_of(sub.graph, node))
+    return results, {_value_text(o) for _s, _p, o, _why in found}
+
+
+def _own_checks(sub: Submission, context: DatasetContext, shapes: Graph) -> tuple[list, set]:
     """Placeholders, unknown references and redefinitions; returns results and bad IRIs."""
     graph = sub.graph
-    results = []
-    silenced: set[URIRef] = set()
+    results = _modelled_check(sub, context, shapes)
+    term_results, silenced = _term_checks(sub, context, shapes)
+    results += term_results
     own = {s for s in graph.subjects() if isinstance(s, URIRef)}
     for s in sorted((s for s in own if _is_placeholder(s)), key=str):
         results.append(_result(
@@ -346,16 +524,15 @@ def _own_checks(sub: Submission, context: DatasetContext) -> tuple[list, set[URI
         else:
             message = f"{curie(p)} still holds the template's TODO text; write your own."
         results.append(_result(SUBMISSION.PlaceholderLeft, s, p, o, message, graph))
-    # references: objects, predicates and classes in our namespace
+    # references: objects in our namespace
     referenced: dict[URIRef, tuple[Node, URIRef]] = {}
-    for s, p, o in graph:
-        if isinstance(o, URIRef) and str(o).startswith(BASE) and o not in own:
+    for s, p, o in graph:  # classes and properties are checked as terms, above
+        if (isinstance(o, URIRef) and str(o).startswith(BASE) and o not in own
+                and p != RDF.type):
             referenced.setdefault(o, (s, p))
-        if str(p).startswith(BASE) and p not in own:
-            referenced.setdefault(p, (s, p))
     unknown = []
     for iri, (s, p) in sorted(referenced.items()):
-        if _is_placeholder(iri) or context.knows(iri):
+        if _is_placeholder(iri) or context.knows(iri) or iri in silenced:
             continue
         unknown.append(iri)
         silenced.add(iri)
@@ -363,10 +540,9 @@ def _own_checks(sub: Submission, context: DatasetContext) -> tuple[list, set[URI
         hint = (" Did you mean " + " or ".join(curie(x) for x in suggestions) + "?"
                 if suggestions else
                 " Define it in the submission, or use one that the dataset has.")
-        what = "term" if iri == p else "reference"
         results.append(_result(
             SUBMISSION.UnknownReference, s, p, iri,
-            f"unknown {what} {curie(iri)}: neither the submission nor the dataset defines "
+            f"unknown reference {curie(iri)}: neither the submission nor the dataset defines "
             f"it.{hint}", graph))
     # redefinitions
     for s in sorted(own):
@@ -434,7 +610,9 @@ def check_submission(sub: Submission, context: DatasetContext,
 
     started = time.perf_counter()
     graph = sub.graph
-    results, silenced = _own_checks(sub, context)
+    results, silenced = _own_checks(sub, context, shapes)
+    literal_results, ill_typed = _literal_checks(sub)
+    results += literal_results
     for problem in sub.problems:
         from compact_kg.validate import ValidationResult
 
@@ -456,7 +634,7 @@ def check_submission(sub: Submission, context: DatasetContext,
     own_keys = {str(s) for s in own}
     # a cell that could not be converted is reported once, not again by the shapes
     bad_rows = {_row_key(p.cell.location()) for p in sub.problems}
-    silenced_keys = {str(s) for s in silenced} | {curie(s) for s in silenced}
+    silenced_keys = {str(s) for s in silenced} | {curie(s) for s in silenced} | ill_typed
     redefined = {r.focus for r in results if r.shape == str(SUBMISSION.AlreadyInDataset)}
     for result in report.results:
         if (result.focus not in own_keys or result.value in silenced_keys
@@ -654,16 +832,49 @@ def _counts(graph: Graph, model: Graph) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+_CASE_STUDY_NAMESPACE = BASE + "id/case-study/"
+_UNSAFE_RUN = re.compile(r"[^a-z0-9-]+")
+# Names Windows reserves for devices, whatever the extension (a checkout may be on Windows).
+_RESERVED = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9]|conin\$|conout\$)", re.I)
+
+
+def file_name_for(iri: str, fallback_slug: str | None = None) -> str:
+    """A safe file name (``NAME.ttl``) for the submission whose case study is ``iri``.
+
+    ``cs:merton-2024`` is stored as ``merton-2024.ttl``. Any other IRI keeps only lower-case
+    ASCII letters, digits and hyphens of its last segments (accents dropped, other characters
+    become ``-``), is cut to fit :data:`MAX_FILE_NAME` characters, and ends with 12
+    hexadecimal digits of a hash of the whole IRI, so that two IRIs never get the same name
+    however alike they are. The name never holds a path separator, ``..``, a control
+    character or a leading dot, and is never a reserved device name.
+    """
+    text = str(iri)
+    if fallback_slug is None and text.startswith(_CASE_STUDY_NAMESPACE):
+        slug = text[len(_CASE_STUDY_NAMESPACE):]
+    else:
+        slug = fallback_slug if fallback_slug is not None else text.rstrip("/").rsplit("/", 1)[-1]
+    plain = unicodedata.normalize("NFKD", slug).encode("ascii", "ignore").decode("ascii")
+    safe = _UNSAFE_RUN.sub("-", plain.lower()).strip("-")
+    limit = MAX_FILE_NAME - len(".ttl")
+    if (safe and safe == slug and text.startswith(_CASE_STUDY_NAMESPACE) and len(safe) <= limit
+            and not _RESERVED.fullmatch(safe)):
+        return f"{safe}.ttl"
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=6).hexdigest()
+    head = safe[:limit - len(digest) - 1].rstrip("-") or "submission"
+    return f"{head}-{digest}.ttl"
+
+
 def _target(data_dir: Path, graph: Graph) -> Path:
     case_studies = sorted(graph.subjects(RDF.type, CKG.CaseStudy), key=str)
     if case_studies:
-        slug = str(case_studies[0]).rsplit("/", 1)[-1]
+        name = file_name_for(case_studies[0])
     else:
         subjects = sorted((s for s in graph.subjects() if isinstance(s, URIRef)), key=str)
         if not subjects:
             raise SubmissionError("the submission is empty: it describes nothing")
-        slug = "-".join(str(subjects[0]).rstrip("/").rsplit("/", 2)[-2:])
-    return data_dir / _SUBMISSIONS_FOLDER / f"{slug}.ttl"
+        first = str(subjects[0])
+        name = file_name_for(first, "-".join(first.rstrip("/").rsplit("/", 2)[-2:]))
+    return data_dir / _SUBMISSIONS_FOLDER / name
 
 
 def submit(path: Path, paths: ProjectPaths | None = None, data_dir: Path | None = None,

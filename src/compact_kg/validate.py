@@ -15,7 +15,9 @@ merged into a private copy of the data graph, so that ``sh:class`` sees the clas
 shapes can check ``skos:inScheme``; the caller's graphs are never modified.
 
 ``validate_dataset`` also runs every ``queries/*-violation.rq`` (a SPARQL SELECT that must return
-no rows); each row becomes a violation whose rule is the query's ``#+ title:``.
+no rows); each row becomes a violation whose rule is the query's ``#+ title:``. It and
+``validate_files`` report every literal not written as its XSD datatype requires
+(:mod:`compact_kg.literals`), at its file, line and column.
 """
 
 from __future__ import annotations
@@ -487,6 +489,14 @@ def validate_in_context(
                             scope="The data in the given files", report_graph=report_graph)
 
 
+def _ill_typed(data: Graph, files: list[Path]) -> list[ValidationResult]:
+    """A violation for each literal of ``data`` not written as its XSD datatype requires,
+    at the file, line and column where it is (see :mod:`compact_kg.literals`)."""
+    from compact_kg import literals
+
+    return literals.dataset_results(data, files, lambda node: _label(data, node))
+
+
 # ---------------------------------------------------------------------------------------
 # Violation queries (queries/*-violation.rq)
 # ---------------------------------------------------------------------------------------
@@ -573,6 +583,7 @@ def validate_dataset(paths: ProjectPaths | None = None, *, plain: bool = False) 
     data = read_turtle_files(paths.data_files())
     merged = _merge(data, model)
     results, report_graph = _run_shacl(merged, shapes)
+    results.extend(_ill_typed(data, paths.data_files()))
     queries = violation_query_files(paths)
     if queries:
         store = load_store(dataset_files(paths))
@@ -600,6 +611,7 @@ def validate_files(files: list[Path], paths: ProjectPaths | None = None) -> Vali
     own = read_turtle_files(given)
     context = read_turtle_files(p for p in paths.data_files() if p.resolve() not in given_resolved)
     report = validate_in_context(own, context=context, shapes=shapes, ontology=model)
+    report.results.extend(_ill_typed(own, given))
     subjects = {str(s) for s in own.subjects()}
     queries = violation_query_files(paths)
     if queries:
