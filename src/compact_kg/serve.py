@@ -34,7 +34,8 @@ the RDF representations, the dumps, the VoID, and the plain-text errors, so that
 another origin, such as YASGUI, can read the answer and its status); ``OPTIONS`` answers a
 CORS preflight. No credentials are ever allowed: the data are public and read-only. HTML
 pages go without: browsers navigate to them and load their images and styles, none of which
-CORS governs, and a script wanting a resource's data asks for its RDF at the same path.
+CORS governs, and a script wanting a resource's data asks for its RDF at the same path; the
+submission pages (``/submit``) are for people filling in forms, and go without too.
 
 Connections are bounded (:class:`ConnectionLimits`): at most ``max_connections`` are open,
 each has ``read_timeout`` seconds to send a whole request and ``keep_alive`` seconds of idle
