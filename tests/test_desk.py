@@ -193,3 +193,20 @@ def test_a_blank_workbook_can_be_downloaded_from_the_page(desk, tmp_path: Path):
         assert response.headers["Content-Type"].endswith("spreadsheetml.sheet")
         (tmp_path / "blank.xlsx").write_bytes(response.read())
     assert "Measurements" in load_workbook(tmp_path / "blank.xlsx").sheetnames
+
+
+def test_the_submission_pages_carry_no_cors_header(desk):
+    """Only the data and the endpoint may be read by other origins (issue 11, part 5)."""
+    server, _ = desk
+    answers = [request(server, "/submit")[:2]]
+    with urllib.request.urlopen(server.url + "submit/case-study.xlsx", timeout=60) as response:
+        answers.append((response.status, dict(response.headers)))
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"mine.ttl\"\r\nContent-Type: text/turtle\r\n\r\n").encode()
+    body += INVALID.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    answers.append(request(server, "/submit", body,
+                           f"multipart/form-data; boundary={boundary}")[:2])
+    for status, headers in answers:
+        assert status == 200
+        assert not any(key.lower().startswith("access-control-") for key in headers)

@@ -460,3 +460,97 @@ def test_a_saved_querys_parameters_are_bound_by_the_endpoint(server: RunningServ
     unknown = urllib.parse.urlencode({"query": text, "param": "colour=red"})
     status, _, body = fetch(server, "/sparql?" + unknown)
     assert status == 400 and b"colour" in body
+
+
+# -- CORS: browser clients on other origins (YASGUI) read the endpoint and the data ---------
+
+
+def _headers(server: RunningServer, path: str, *, method: str | None = None,
+             data: bytes | None = None, headers: dict[str, str] | None = None,
+             ) -> tuple[int, dict[str, str]]:
+    request = urllib.request.Request(server.url + path, data=data, method=method,
+                                     headers={"Origin": "https://yasgui.example",
+                                              **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+def test_a_cors_preflight_of_the_endpoint_is_answered(server: RunningServer) -> None:
+    status, headers = _headers(server, "sparql", method="OPTIONS", headers={
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type, accept"})
+    assert status == 204
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert headers["Access-Control-Allow-Methods"] == "GET, POST, OPTIONS"
+    assert {h.strip().lower() for h in headers["Access-Control-Allow-Headers"].split(",")} \
+        >= {"content-type", "accept"}
+    assert int(headers["Access-Control-Max-Age"]) > 0
+    assert "Access-Control-Allow-Credentials" not in headers
+    # a resource's data may be asked for with a long Accept header, which needs a preflight
+    status, headers = _headers(server, "id/area/surrey", method="OPTIONS")
+    assert (status, headers["Access-Control-Allow-Origin"]) == (204, "*")
+    assert "POST" not in headers["Access-Control-Allow-Methods"]
+
+
+@pytest.mark.parametrize(("how", "expected"), [("get", 200), ("post-form", 200),
+                                               ("post-query", 200), ("refused", 400),
+                                               ("update", 403)])
+def test_every_endpoint_answer_may_be_read_by_any_origin(server: RunningServer, how: str,
+                                                         expected: int) -> None:
+    text = {"refused": "SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }",
+            "update": "INSERT DATA { <http://example.org/a> <http://example.org/b> 1 }"
+            }.get(how, AREA_QUERY)
+    if how.startswith("post"):
+        form = how == "post-form"
+        data = urllib.parse.urlencode({"query": text}).encode() if form else text.encode()
+        kind = "application/x-www-form-urlencoded" if form else "application/sparql-query"
+        status, headers = _headers(server, "sparql", data=data,
+                                   headers={"Content-Type": kind})
+    else:
+        status, headers = _headers(server, "sparql?" + urllib.parse.urlencode({"query": text}))
+    assert status == expected
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in headers
+
+
+def test_cached_and_not_modified_answers_carry_cors_too(server: RunningServer) -> None:
+    path = "sparql?" + urllib.parse.urlencode({"query": AREA_QUERY + " # cors"})
+    _, first = _headers(server, path)
+    status, headers = _headers(server, path, headers={"If-None-Match": first["ETag"]})
+    assert (status, headers["Access-Control-Allow-Origin"]) == (304, "*")
+
+
+@pytest.mark.parametrize(("path", "accept"), [
+    ("id/area/surrey", "text/turtle"), ("id/area/surrey", "application/ld+json"),
+    ("id/area/surrey", "application/n-triples"), ("id/area/surrey", "application/rdf+xml"),
+    ("id/area/surrey.ttl", None), ("id/area/surrey.jsonld", None),
+    (".well-known/void", None), ("void.ttl", None), ("dumps/SHA256SUMS", None),
+    ("dumps/compact-kg-data.ttl", None), ("dumps/compact-kg-data.nt.gz", None),
+    ("id/area/atlantis.ttl", None)])
+def test_the_data_may_be_read_by_any_origin(server: RunningServer, path: str,
+                                            accept: str | None) -> None:
+    status, headers = _headers(server, path, headers={"Accept": accept} if accept else None)
+    assert status == (404 if "atlantis" in path else 200)
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in headers
+
+
+@pytest.mark.parametrize("path", ["", "index.html", "id/area/surrey", "id/area/surrey.html"])
+def test_html_pages_carry_no_cors_header(server: RunningServer, path: str) -> None:
+    status, headers = _headers(server, path, headers={"Accept": "text/html"})
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert not any(key.lower().startswith("access-control-") for key in headers)
+
+
+def test_serve_cli_defaults_are_the_library_defaults() -> None:
+    from compact_kg.cli import cli
+    from compact_kg.serve import ConnectionLimits
+
+    options = {p.name: p.default for p in cli.commands["serve"].params}
+    defaults = ConnectionLimits()
+    assert (options["max_connections"], options["read_timeout"], options["keep_alive"]) == (
+        defaults.max_connections, defaults.read_timeout, defaults.keep_alive)

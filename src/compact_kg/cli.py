@@ -364,18 +364,26 @@ def _queue_dir(queue_dir: str | None):  # -> pathlib.Path
 @click.option("--submissions", is_flag=True,
               help="Also serve the submission pages at /submit: upload, check, send for review.")
 @_QUEUE_OPTION
+@click.option("--max-connections", default=100, show_default=True, type=click.IntRange(1, 10000),
+              help="Connections open at once; past it the longest-idle one is closed, or 503.")
+@click.option("--read-timeout", default=5.0, show_default=True, type=click.FloatRange(0.1, 600),
+              help="Seconds a client has to send its request line and headers.")
+@click.option("--keep-alive", default=5.0, show_default=True, type=click.FloatRange(0.1, 600),
+              help="Seconds an idle connection is kept open for a next request.")
 def serve_command(port: int, host: str, timeout: float, base_uri: str | None,
-                  submissions: bool, queue_dir: str | None) -> None:
+                  submissions: bool, queue_dir: str | None, max_connections: int,
+                  read_timeout: float, keep_alive: float) -> None:
     """Serve the site with content negotiation and a read-only SPARQL endpoint at /sparql.
 
     With --submissions, people can upload a case study at /submit (Turtle, a zip of the CSV
     forms or a workbook), read its report and send it to the review queue (see `review`).
     """
-    from compact_kg.serve import serve_forever
+    from compact_kg.serve import ConnectionLimits, serve_forever
 
     queue = _queue_dir(queue_dir) if submissions else None
     serve_forever(host=host, port=port, timeout=timeout, base_uri=base_uri, paths=_project_paths(),
                   submissions=queue,
+                  limits=ConnectionLimits(max_connections, read_timeout, keep_alive),
                   announce=lambda url: click.echo(f"serving compact-kg at {url} (Ctrl-C stops)"))
 
 

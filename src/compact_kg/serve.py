@@ -29,11 +29,27 @@ store from the triples read, forks the query workers and starts answering. Then:
   request bypasses it.
 * ``/.well-known/void`` is the VoID description.
 
+Every response except an HTML page carries ``Access-Control-Allow-Origin: *`` (the endpoint,
+the RDF representations, the dumps, the VoID, and the plain-text errors, so that a script on
+another origin, such as YASGUI, can read the answer and its status); ``OPTIONS`` answers a
+CORS preflight. No credentials are ever allowed: the data are public and read-only. HTML
+pages go without: browsers navigate to them and load their images and styles, none of which
+CORS governs, and a script wanting a resource's data asks for its RDF at the same path; the
+submission pages (``/submit``) are for people filling in forms, and go without too.
+
+Connections are bounded (:class:`ConnectionLimits`): at most ``max_connections`` are open,
+each has ``read_timeout`` seconds to send a whole request and ``keep_alive`` seconds of idle
+time between requests. A connection past its time is closed by the server's accept loop;
+when every place is taken, a new connection closes the one that has waited longest for its
+request, or, when every connection is being answered, gets an immediate ``503`` with
+``Retry-After``. So idle or slow clients (slowloris) cannot hold the server.
+
 Only loopback addresses may be bound: this is a preview and demo server, not a public one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
@@ -44,9 +60,11 @@ import posixpath
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import threading
-from collections import OrderedDict
+import time
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -68,8 +86,8 @@ if TYPE_CHECKING:
     from compact_kg.queries import QueryRunner
     from compact_kg.site import Site
 
-__all__ = ["OnDemandSite", "ResultCache", "RunningServer", "check_query", "negotiate",
-           "run_sparql", "serve_forever", "start_server"]
+__all__ = ["ConnectionLimits", "OnDemandSite", "ResultCache", "RunningServer", "check_query",
+           "negotiate", "run_sparql", "serve_forever", "start_server"]
 
 MAX_BODY = 1_000_000
 DEFAULT_CACHE_BYTES = 64 << 20
@@ -402,8 +420,173 @@ class OnDemandSite:
 
 
 # ---------------------------------------------------------------------------------------
+# Connections: how many, and how long each may wait
+# ---------------------------------------------------------------------------------------
+
+#: A request body, and a response, must move at least this many bytes a second: each gets
+#: ``read_timeout`` plus one second per this many bytes.
+MIN_TRANSFER_RATE = 64 << 10
+#: How often (seconds) the accept loop closes the connections past their time.
+_REAP_EVERY = 0.25
+#: How long (seconds) a refused connection is kept half-open for its client to read the 503:
+#: closing a socket with unread data in it would reset it, losing the answer.
+_LINGER = 2.0
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """How many connections a server keeps open and how long it waits for each client.
+
+    ``max_connections``: connections open at once. When all are taken, a new connection
+    closes the one that has waited longest for its request (never one being answered);
+    when every one is being answered it gets ``503 Service Unavailable`` with
+    ``Retry-After`` at once. ``read_timeout``: seconds a client has to send its request
+    line and headers, from connecting (or, on a kept-alive connection, from the first byte
+    of its next request); a body gets one more second per ``MIN_TRANSFER_RATE`` bytes, and so
+    does a response for the client to take. ``keep_alive``: seconds an idle connection is
+    kept open for a next request.
+    """
+
+    max_connections: int = 100
+    read_timeout: float = 5.0
+    keep_alive: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.max_connections < 1 or self.read_timeout <= 0 or self.keep_alive <= 0:
+            raise ValueError(f"connection limits must be positive: {self}")
+
+
+@dataclass
+class _Connection:
+    waiting: bool  # for (the rest of) a request, so it may be closed; False while answered
+    since: float  # when it began to wait
+    deadline: float  # when it is closed if still waiting
+
+
+class _Connections:
+    """The open connections of a server, by socket; thread-safe.
+
+    A connection is closed by ``shutdown`` from the accept loop (its handler thread, blocked
+    in a read, then sees the end of the stream and closes the socket): always under the
+    lock and while it is still registered, and a handler unregisters before it closes, so
+    the socket shut down is never another one that took the same descriptor.
+    """
+
+    def __init__(self, limits: ConnectionLimits) -> None:
+        self.limits = limits
+        self._open: dict[socket.socket, _Connection] = {}
+        self._lock = threading.Lock()
+        self._next_reap = 0.0
+        # Refused connections, answered and shut for writing (only the accept loop uses it).
+        self._lingering: deque[tuple[float, socket.socket]] = deque()
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    def admit(self, sock: socket.socket) -> bool:
+        """Register a new connection, closing the longest-waiting one if every place is
+        taken; False when none can be closed (every connection is being answered)."""
+        now = time.monotonic()
+        with self._lock:
+            if len(self._open) >= self.limits.max_connections:
+                waiting = [(c.since, id(s), s) for s, c in self._open.items() if c.waiting]
+                if not waiting:
+                    return False
+                self._drop(min(waiting)[2])
+            self._open[sock] = _Connection(True, now, now + self.limits.read_timeout)
+        return True
+
+    def wait(self, sock: socket.socket, seconds: float, *, restart: bool = True) -> None:
+        """The connection waits for its client, for at most ``seconds`` from now
+        (``restart=False``: its place in the queue of the longest-waiting kept)."""
+        now = time.monotonic()
+        with self._lock:
+            connection = self._open.get(sock)
+            if connection is not None:
+                connection.waiting, connection.deadline = True, now + seconds
+                if restart:
+                    connection.since = now
+
+    def busy(self, sock: socket.socket) -> None:
+        """The connection's request is in: it is being answered."""
+        with self._lock:
+            connection = self._open.get(sock)
+            if connection is not None:
+                connection.waiting = False
+
+    def release(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._open.pop(sock, None)
+
+    def reap(self) -> None:
+        """Close the connections whose client is past its time (a few times a second)."""
+        now = time.monotonic()
+        if now < self._next_reap:
+            return
+        self._next_reap = now + _REAP_EVERY
+        with self._lock:
+            for sock in [s for s, c in self._open.items() if c.waiting and c.deadline <= now]:
+                self._drop(sock)
+        for _ in range(len(self._lingering)):
+            until, sock = self._lingering.popleft()
+            if until > now and not _drained(sock):
+                self._lingering.append((until, sock))
+            else:
+                sock.close()
+
+    def linger(self, sock: socket.socket) -> None:
+        """Keep a refused connection (answered, shut for writing) until its client has
+        read the answer or for ``_LINGER`` seconds; at most ``max_connections`` of them."""
+        self._lingering.append((time.monotonic() + _LINGER, sock))
+        while len(self._lingering) > self.limits.max_connections:
+            self._lingering.popleft()[1].close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            for sock in list(self._open):
+                self._drop(sock)
+        while self._lingering:
+            self._lingering.popleft()[1].close()
+
+    def _drop(self, sock: socket.socket) -> None:
+        del self._open[sock]
+        with contextlib.suppress(OSError):  # the client has gone already
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _refuse(sock: socket.socket) -> None:
+    """Answer a connection there is no place for with 503, without waiting for it, and
+    shut it for writing (:meth:`_Connections.linger` closes it)."""
+    body = b"the server is answering as many clients as it can; try again in a moment\n"
+    head = (f"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+            f"Content-Type: text/plain; charset=utf-8\r\nContent-Length: {len(body)}\r\n"
+            "Access-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n")
+    with contextlib.suppress(OSError):
+        sock.setblocking(False)
+        sock.send(head.encode("ascii") + body)  # a few hundred bytes: the buffer takes them
+        sock.shutdown(socket.SHUT_WR)
+
+
+def _drained(sock: socket.socket) -> bool:
+    """Read (and drop) what a refused client sent; True once it has closed its side."""
+    try:
+        while sock.recv(1 << 16):
+            pass
+    except BlockingIOError:
+        return False
+    except OSError:
+        pass
+    return True
+
+
+# ---------------------------------------------------------------------------------------
 # HTTP
 # ---------------------------------------------------------------------------------------
+
+#: What a CORS preflight is told, besides the origin: the methods of the path, these
+#: request headers, and for how long (seconds) a browser may keep the answer.
+_PREFLIGHT_HEADERS = "Content-Type, Accept"
+_PREFLIGHT_MAX_AGE = "86400"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -415,10 +598,46 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.verbose:
             super().log_message(format, *args)
 
+    # -- the connection: a request at a time, each within its time -------------------------
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.limits.read_timeout)
+
+    def handle(self) -> None:
+        self.close_connection = True
+        self.handle_one_request()
+        while not self.close_connection and self._next_request_arrives():
+            self.handle_one_request()
+
+    def _next_request_arrives(self) -> bool:
+        """Wait up to the keep-alive time for a next request to start; then it has the
+        read timeout to arrive."""
+        limits, connections = self.server.limits, self.server.connections
+        connections.wait(self.connection, limits.keep_alive)
+        self.connection.settimeout(limits.keep_alive)
+        try:
+            if not self.rfile.peek(1):  # the client closed it, or the server did
+                return False
+        except OSError:  # a timeout among them
+            return False
+        connections.wait(self.connection, limits.read_timeout, restart=False)
+        self.connection.settimeout(limits.read_timeout)
+        return True
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()
+        if parsed:
+            self.server.connections.busy(self.connection)
+        return parsed
+
     # -- responses -------------------------------------------------------------------------
 
     def _send(self, status: int, body: bytes, content_type: str,
-              headers: dict[str, str] | None = None) -> None:
+              headers: dict[str, str] | None = None, *, cors: bool = True) -> None:
+        # A body has its size's worth of time to go (sendall's timeout is for all of it).
+        self.connection.settimeout(self.server.limits.read_timeout
+                                   + len(body) / MIN_TRANSFER_RATE)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -427,6 +646,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Security-Policy",
                              "default-src 'self'; script-src 'self' 'unsafe-inline'; "
                              "style-src 'self' 'unsafe-inline'; img-src 'self' data:")
+        elif cors:  # data, not a page: any origin may read it (module docstring)
+            self.send_header("Access-Control-Allow-Origin", "*")
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
@@ -451,22 +672,41 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._static(unquote(url.path))
 
+    def do_OPTIONS(self) -> None:
+        """The methods of a path; with the CORS headers, the answer to a preflight."""
+        methods = "GET, POST, OPTIONS" if urlsplit(self.path).path == "/sparql" \
+            else "GET, HEAD, OPTIONS"
+        self.send_response(204)
+        for key, value in (("Allow", methods), ("Access-Control-Allow-Origin", "*"),
+                           ("Access-Control-Allow-Methods", methods),
+                           ("Access-Control-Allow-Headers", _PREFLIGHT_HEADERS),
+                           ("Access-Control-Max-Age", _PREFLIGHT_MAX_AGE)):
+            self.send_header(key, value)
+        self.end_headers()
+
     def do_POST(self) -> None:
         url = urlsplit(self.path)
         if self.server.desk is not None and self.server.desk.handles(url.path):
             self._desk_post(url.path)
             return
         if url.path != "/sparql":
-            self._error(405, "only /sparql accepts POST", {"Allow": "GET, HEAD"})
+            self._error(405, "only /sparql accepts POST", {"Allow": "GET, HEAD, OPTIONS"})
+            return
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True  # the body that follows cannot be skipped
+            self._error(411, "send the query with a Content-Length, not in chunks")
             return
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = -1
         if length < 0 or length > MAX_BODY:
+            self.close_connection = True
             self._error(413, f"the request body must be at most {MAX_BODY} bytes")
             return
-        body = self.rfile.read(length)
+        body = self._read_body(length)
+        if body is None:
+            return
         kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         params = parse_qs(url.query, keep_blank_values=True)
         if kind == "application/x-www-form-urlencoded":
@@ -491,6 +731,7 @@ class _Handler(BaseHTTPRequestHandler):
         limit = MAX_UPLOAD_BYTES + 64_000  # the file and the form around it
         if length < 0 or length > limit:
             remaining = length if 0 < length <= 4 * limit else 0
+            self._allow_body(remaining)
             while remaining > 0:  # read it away, so that a browser shows the answer
                 chunk = self.rfile.read(min(1 << 16, remaining))
                 if not chunk:
@@ -500,16 +741,37 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(413, f"an upload may be at most {MAX_UPLOAD_BYTES // 1_000_000} MB; "
                         "a case study fits in far less")
             return
-        self._desk(path, self.rfile.read(length))
+        body = self._read_body(length)
+        if body is not None:
+            self._desk(path, body)
 
     def _desk(self, path: str, body: bytes) -> None:
-        """A page of the submission desk (``serve --submissions``)."""
+        """A page of the submission desk (``serve --submissions``): for people filling in
+        forms, not for scripts, so without CORS headers."""
         answer = self.server.desk.handle(self.command, path,
                                          self.headers.get("Content-Type") or "", body)
-        self._send(answer.status, answer.body, answer.content_type, answer.headers)
+        self._send(answer.status, answer.body, answer.content_type, answer.headers,
+                   cors=False)
+
+    def _allow_body(self, length: int) -> None:
+        """Give a body of ``length`` bytes its time to arrive (ConnectionLimits)."""
+        seconds = self.server.limits.read_timeout + length / MIN_TRANSFER_RATE
+        self.server.connections.wait(self.connection, seconds, restart=False)
+        self.connection.settimeout(seconds)
+
+    def _read_body(self, length: int) -> bytes | None:
+        """The request body, read within its time; None (and the connection to be closed)
+        when the client stopped sending or took too long."""
+        self._allow_body(length)
+        body = self.rfile.read(length)
+        if len(body) < length:
+            self.close_connection = True
+            return None
+        self.server.connections.busy(self.connection)
+        return body
 
     def do_PUT(self) -> None:
-        self._error(405, "the site is read-only", {"Allow": "GET, HEAD, POST"})
+        self._error(405, "the site is read-only", {"Allow": "GET, HEAD, POST, OPTIONS"})
 
     do_DELETE = do_PATCH = do_PUT
 
@@ -646,6 +908,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_response(304)
                 for header, value in headers.items():
                     self.send_header(header, value)
+                self.send_header("Access-Control-Allow-Origin", "*")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
@@ -663,7 +926,7 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], site: OnDemandSite, store: pyoxigraph.Store,
                  timeout: float, verbose: bool, runner: QueryRunner,
-                 cache: ResultCache | None) -> None:
+                 cache: ResultCache | None, limits: ConnectionLimits) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.site = site
         self.store = store
@@ -672,7 +935,35 @@ class _Server(ThreadingHTTPServer):
         self.runner = runner
         self.cache = cache
         self.desk: Desk | None = None
+        self.limits = limits
+        self.connections = _Connections(limits)
         super().__init__(address, _Handler)
+
+    # Each connection has a thread of its own (ThreadingMixIn), at most max_connections of
+    # them: the accept loop admits, refuses and closes connections; the handlers mark theirs.
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if self.connections.admit(request):
+            super().process_request(request, client_address)
+        else:
+            _refuse(request)
+            self.connections.linger(request)
+
+    def shutdown_request(self, request: Any) -> None:
+        self.connections.release(request)  # before the socket is closed (_Connections)
+        super().shutdown_request(request)
+
+    def service_actions(self) -> None:
+        self.connections.reap()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.connections.close_all()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], OSError):  # a client gone, or cut off at its time
+            return
+        super().handle_error(request, client_address)
 
 
 @dataclass
@@ -720,7 +1011,8 @@ def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.
                  verbose: bool = False, workers: int | None = None,
                  cache_bytes: int = DEFAULT_CACHE_BYTES,
                  page_cache_bytes: int = DEFAULT_PAGE_CACHE_BYTES,
-                 submissions: Path | None = None) -> RunningServer:
+                 submissions: Path | None = None,
+                 limits: ConnectionLimits | None = None) -> RunningServer:
     """Read the checkout at ``paths`` and serve its site in a background thread.
 
     The sources are read once; a forked process writes the site-wide files into a
@@ -731,6 +1023,7 @@ def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.
     (0: none); a query with ``Cache-Control: no-cache`` is always answered afresh.
     With ``submissions`` (a review-queue folder), the submission pages of
     :mod:`compact_kg.desk` are served at ``/submit``.
+    Connections are bounded by ``limits`` (default :class:`ConnectionLimits()`).
     """
     from compact_kg.dumps import ox_quads
     from compact_kg.graphs import load_index, prefixes
@@ -762,7 +1055,8 @@ def start_server(*, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.
         store.bulk_extend(ox_quads(sources.index, prefixes(sources.base)))
         runner = QueryRunner(store, workers=workers or os.cpu_count() or 1).start()
         cache = ResultCache(cache_bytes) if cache_bytes > 0 else None
-        server = _Server((host, port), on_demand, store, timeout, verbose, runner, cache)
+        server = _Server((host, port), on_demand, store, timeout, verbose, runner, cache,
+                         limits or ConnectionLimits())
         if submissions is not None:
             from compact_kg.desk import Desk
 
@@ -791,7 +1085,8 @@ def serve_forever(*, host: str = "127.0.0.1", port: int = 8000, timeout: float =
                   base_uri: str | None = None, paths: ProjectPaths | None = None,
                   announce: Callable[[str], None] | None = None, workers: int | None = None,
                   cache_bytes: int = DEFAULT_CACHE_BYTES,
-                  submissions: Path | None = None) -> None:
+                  submissions: Path | None = None,
+                  limits: ConnectionLimits | None = None) -> None:
     """Run the server until interrupted (the ``compact-kg serve`` command); Ctrl-C or
     SIGTERM stops it cleanly (its temporary folder removed) and returns."""
     previous = None
@@ -800,7 +1095,8 @@ def serve_forever(*, host: str = "127.0.0.1", port: int = 8000, timeout: float =
     try:
         running = start_server(host=host, port=port, timeout=timeout, base_uri=base_uri,
                                paths=paths, verbose=True, workers=workers,
-                               cache_bytes=cache_bytes, submissions=submissions)
+                               cache_bytes=cache_bytes, submissions=submissions,
+                               limits=limits)
         if announce:
             announce(running.url)
         try:
