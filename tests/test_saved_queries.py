@@ -64,6 +64,8 @@ PREFIXES = {
     "sector": f"{BASE}vocab/sector/",
     "status": f"{BASE}vocab/status/",
     "role": f"{BASE}vocab/role/",
+    "ptype": f"{BASE}vocab/publication-type/",
+    "person": f"{BASE}id/person/",
 }
 
 # Runs with other parameter values than the defaults: golden file NAME@VARIANT.csv.
@@ -79,6 +81,7 @@ VARIANTS: dict[str, dict[str, str]] = {
         "claim": f"{BASE}id/measurement/calderdale-people-consulted-2010-09-to-2011-03"},
     "mechanism-co-occurrence@min-2": {"min_case_studies": "2"},
     "timeline@2010": {"from": "2010-01-01", "to": "2010-12-31"},
+    "labels@organisations": {"type": "http://www.w3.org/ns/org#Organization"},
 }
 
 CATALOGUE = load_catalogue(PATHS.queries_dir)
