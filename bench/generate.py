@@ -274,7 +274,8 @@ def _regions_ttl() -> str:
     out = [PREFIXES, "\n# The nine regions of England (real IRIs and codes), for synthetic data.\n"]
     out.append(
         "pub:synthetic-national-register a ckg:Publication ;\n"
-        "    ckg:publicationType <https://w3id.org/compact-kg/vocab/publication-type/register> ;\n"
+        "    ckg:publicationType"
+        " <https://w3id.org/compact-kg/vocab/publication-type/register> ;\n"
         '    rdfs:label "Synthetic national register of areas"@en-GB ;\n'
         '    dcterms:title "Synthetic national register of areas and councils"@en-GB ;\n'
         '    dcterms:publisher "compact-kg benchmarks" ;\n'
@@ -363,7 +364,8 @@ def _publications_ttl() -> str:
     for year in YEARS:
         out.append(
             f"\npub:{_publication_slug(year)} a ckg:Publication ;\n"
-            "    ckg:publicationType <https://w3id.org/compact-kg/vocab/publication-type/report> ;\n"
+            "    ckg:publicationType"
+            " <https://w3id.org/compact-kg/vocab/publication-type/report> ;\n"
             f'    rdfs:label "Compact Practice Review {year} (synthetic)"@en-GB ;\n'
             f'    dcterms:title "Compact Practice Review {year}"@en-GB ;\n'
             f'    dcterms:publisher "compact-kg benchmarks" ;\n'

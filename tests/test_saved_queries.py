@@ -298,7 +298,8 @@ BROKEN: dict[str, tuple[str, list[tuple[str, ...]]]] = {
         """pub:p ckg:publicationType <https://w3id.org/compact-kg/vocab/publication-type/booklet> .
            src:bare a ckg:SourceLocator ; dcterms:isPartOf pub:p .
            src:whole a ckg:SourceLocator ; dcterms:isPartOf pub:web .
-           pub:web ckg:publicationType <https://w3id.org/compact-kg/vocab/publication-type/blog-post> .
+           pub:web ckg:publicationType
+               <https://w3id.org/compact-kg/vocab/publication-type/blog-post> .
            src:loose a ckg:SourceLocator ; ckg:section "S" .
            src:backwards a ckg:SourceLocator ; dcterms:isPartOf pub:p ;
                ckg:pageStart 5 ; ckg:pageEnd 4 .
