@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV
+from rdflib.namespace import DCTERMS, FOAF, PROV
 
 from compact_kg.context import DatasetContext, bind_standard_prefixes, curie
 from compact_kg.errors import InputError
@@ -155,12 +155,18 @@ FORMS: dict[str, tuple[Column, ...]] = {
                "column", "gazette-2024-budget", True),
         Column("Publication", "The headline or title; or the ID of a publication already in "
                "the dataset", "Council agrees Compact check before cuts", True),
+        Column("Type", "The kind of publication: newspaper article, web article, blog post, "
+               "report, court judgment, ... (see README.txt)", "Newspaper article", True,
+               scheme="publication-type"),
         Column("Publisher", "The newspaper, council or charity that published it",
                "Thurrock Gazette", True),
         Column("Published", "Its date: 2024-03-05, March 2024 or 2024", "2024-03-05", True),
-        Column("Page", "The page the passage starts on (1 for a web page)", "1", True),
+        Column("Address", "Its web address (https://...), if it is on the web", ""),
+        Column("Page", "The page the passage starts on; needed for a printed source with "
+               "numbered pages (booklet, report, newspaper), empty for a web article, blog "
+               "post or judgment cited as a whole", "1"),
         Column("Last page", "Optional: the last page, if it runs over", ""),
-        Column("Section", "The section or heading, as printed", "News", True),
+        Column("Section", "The section or heading, as printed; needed with a Page", "News"),
     ),
 }
 
@@ -912,6 +918,7 @@ class _Converter:
                          "headline or title")
             return
         pub = None
+        kinds: list[URIRef] = []  # the type given for a new publication
         for candidate in (ID["publication/" + slugify(title)],):
             if self.context.knows(candidate):
                 pub = candidate
@@ -931,6 +938,16 @@ class _Converter:
             self.add(row, "Publication", pub, RDFS.label, Literal(
                 f"{publisher}, {date}" if publisher else title, lang=_LANG))
             self.text(row, "Publisher", pub, DCTERMS.publisher, lang=False)
+            kinds = self.concept(row, "Type", "publication-type")
+            for kind in kinds:
+                self.add(row, "Type", pub, CKG.publicationType, kind)
+            address = row.get("Address")
+            if address:
+                if re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", address):
+                    self.add(row, "Address", pub, FOAF.page, URIRef(address))
+                else:
+                    self.problem(row, "Address", f"{address!r} is not a web address; write "
+                                 "it in full, starting with https:// or http://")
             if date:
                 try:
                     literal, _fy = parse_date(date)
@@ -945,12 +962,17 @@ class _Converter:
         self.add(row, "Publication", src, DCTERMS.isPartOf, pub)
         self.add(row, "ID", src, RDFS.label, Literal(
             f"{title}, {row.get('Section') or 'passage'}", lang=_LANG))
+        # A page is needed in a publication with numbered pages (its type is ckg:paged), or
+        # when the type is not known (a publication of the dataset described elsewhere).
+        paged = not kinds or any(self.context.model.value(kind, CKG.paged) == Literal(True)
+                                 for kind in kinds)
         for header, p in (("Page", CKG.pageStart), ("Last page", CKG.pageEnd)):
             value = row.get(header)
             if not value:
-                if header == "Page":
-                    self.problem(row, header, "the Page column is empty; give the page the "
-                                 "passage starts on (1 for a web page)")
+                if header == "Page" and paged:
+                    self.problem(row, header, "the Page column is empty; a publication of "
+                                 "this type has numbered pages: give the page the passage "
+                                 "starts on")
                 continue
             if not value.isdigit() or int(value) < 1:
                 self.problem(row, header, f"{value!r} is not a page number; write a whole "
