@@ -204,13 +204,22 @@ def _concepts(path: Path) -> tuple[str, ...]:
     return tuple(slugs)
 
 
+# Types whose shapes ask for specifics the generator does not make up (who received an award,
+# which court and day, which post ended, how long the notice): left out of the synthetic data.
+_EVENT_TYPES_WITH_SPECIFICS = frozenset({"compact-award", "recognition", "court-judgment",
+                                         "post-ended"})
+_OUTCOME_TYPES_WITH_SPECIFICS = frozenset({"notice-period-secured"})
+
+
 def load_vocabularies(ontology_dir: Path) -> Vocabularies:
     """Read the concept lists from ``ontology/vocabularies`` so the data stays in step."""
     vocab = ontology_dir / "vocabularies"
     return Vocabularies(
         mechanism_types=_concepts(vocab / "mechanism-type.ttl"),
-        outcome_types=_concepts(vocab / "outcome-type.ttl"),
-        event_types=_concepts(vocab / "event-type.ttl"),
+        outcome_types=tuple(t for t in _concepts(vocab / "outcome-type.ttl")
+                            if t not in _OUTCOME_TYPES_WITH_SPECIFICS),
+        event_types=tuple(t for t in _concepts(vocab / "event-type.ttl")
+                          if t not in _EVENT_TYPES_WITH_SPECIFICS),
         themes=_concepts(vocab / "theme.ttl"),
     )
 
@@ -265,6 +274,8 @@ def _regions_ttl() -> str:
     out = [PREFIXES, "\n# The nine regions of England (real IRIs and codes), for synthetic data.\n"]
     out.append(
         "pub:synthetic-national-register a ckg:Publication ;\n"
+        "    ckg:publicationType"
+        " <https://w3id.org/compact-kg/vocab/publication-type/register> ;\n"
         '    rdfs:label "Synthetic national register of areas"@en-GB ;\n'
         '    dcterms:title "Synthetic national register of areas and councils"@en-GB ;\n'
         '    dcterms:publisher "compact-kg benchmarks" ;\n'
@@ -353,6 +364,8 @@ def _publications_ttl() -> str:
     for year in YEARS:
         out.append(
             f"\npub:{_publication_slug(year)} a ckg:Publication ;\n"
+            "    ckg:publicationType"
+            " <https://w3id.org/compact-kg/vocab/publication-type/report> ;\n"
             f'    rdfs:label "Compact Practice Review {year} (synthetic)"@en-GB ;\n'
             f'    dcterms:title "Compact Practice Review {year}"@en-GB ;\n'
             f'    dcterms:publisher "compact-kg benchmarks" ;\n'

@@ -55,7 +55,7 @@ def test_a_case_study_from_a_spreadsheet_to_the_dataset(chromium, tmp_path: Path
         assert "needs changes" in verdict
         page = browser.find_element(By.TAG_NAME, "main").text
         assert "3 problems must be fixed" in page
-        for cell in ("Measurements!C4", "Mechanisms!C4", "Sources!D4"):
+        for cell in ("Measurements!C4", "Mechanisms!C4", "Sources!E4"):
             assert cell in page, page
         assert "did you mean 'Compact champions'" in page
         assert not browser.find_elements(By.ID, "name")  # nothing to send yet

@@ -46,6 +46,19 @@ AREAS = [
     "warrington",
 ]
 
+# The real case studies from outside the booklet (shared/cases/real-cases.md): one file each,
+# named after the area (or region, or joint body) and the year the case is set in.
+REAL_CASES = [
+    "brent-2012",
+    "coventry-2011",
+    "dover-2011",
+    "essex-2011",
+    "london-councils-2011",
+    "north-east-2013",
+    "oldham-2010",
+]
+BOOKLET_FILES = [p for p in CASE_STUDY_FILES if p.stem in AREAS]
+
 
 @pytest.fixture(scope="module")
 def model(model_graph: Graph) -> Graph:
@@ -67,7 +80,7 @@ def _terms(graph: Graph) -> set[URIRef]:
 
 
 def test_one_file_per_area() -> None:
-    assert [p.stem for p in CASE_STUDY_FILES] == sorted(AREAS)
+    assert [p.stem for p in CASE_STUDY_FILES] == sorted(AREAS + REAL_CASES)
 
 
 def test_every_ckg_term_is_declared(model: Graph, data: Graph) -> None:
@@ -103,7 +116,7 @@ def test_every_instance_referred_to_is_described(data: Graph) -> None:
 def test_case_studies_do_not_redescribe_councils(data: Graph, case_studies: Graph) -> None:
     """Councils live in data/reference/areas.ttl; case studies only point to them."""
     councils = set(data.subjects(RDF.type, CKG.Council))
-    assert len(councils) == len(AREAS)
+    assert len(councils) == len(set(data.subjects(RDF.type, CKG.Area)))
     assert {s for s in case_studies.subjects() if s in councils} == set()
 
 
@@ -162,9 +175,23 @@ def _nodes_missing(graph: Graph, cls: URIRef, props: list[URIRef]) -> list[str]:
     ]
 
 
+# What the other sources do not always say, and the shapes only warn about: a case study without
+# a Local Compact (London Councils, the North East) or an outcome (Brent, whose result is not
+# verified), a Local Compact without its parties, a post without the organisation it sits in.
+NOT_ALWAYS_STATED = {CKG.localCompact, CKG.outcome, CKG.party, ORG.postIn}
+
+
+@pytest.fixture(scope="module")
+def booklet_case_studies() -> Graph:
+    return read_turtle_files(BOOKLET_FILES)
+
+
 @pytest.mark.parametrize("cls", list(REQUIRED), ids=lambda c: str(c).rsplit("/", 1)[-1])
-def test_nodes_carry_what_their_class_needs(case_studies: Graph, cls: URIRef) -> None:
-    assert _nodes_missing(case_studies, cls, REQUIRED[cls]) == []
+def test_nodes_carry_what_their_class_needs(booklet_case_studies: Graph, case_studies: Graph,
+                                            cls: URIRef) -> None:
+    assert _nodes_missing(booklet_case_studies, cls, REQUIRED[cls]) == []
+    stated = [p for p in REQUIRED[cls] if p not in NOT_ALWAYS_STATED]
+    assert _nodes_missing(case_studies, cls, stated) == []
 
 
 def test_organisations_carry_label_sector_area_and_source(case_studies: Graph) -> None:
@@ -196,6 +223,18 @@ def test_case_study_claims_cite_their_passage(case_studies: Graph, area: str) ->
     ]
     assert linked
     assert [o for o in linked if (o, PROV.wasDerivedFrom, locator) not in case_studies] == []
+
+
+@pytest.mark.parametrize("case", REAL_CASES)
+def test_real_case_study_claims_cite_its_sources(case_studies: Graph, case: str) -> None:
+    """Every node a real case study links to cites a locator of a publication that has a
+    publisher and a type, as the case study itself does."""
+    cs = URIRef(ID + "case-study/" + case)
+    assert (cs, RDF.type, CKG.CaseStudy) in case_studies
+    linked = [o for p in (CKG.mechanism, CKG.outcome, CKG.event, CKG.localCompact)
+              for o in case_studies.objects(cs, p)]
+    assert linked
+    assert [o for o in linked if case_studies.value(o, PROV.wasDerivedFrom) is None] == []
 
 
 def test_every_mechanism_and_outcome_belongs_to_a_case_study(case_studies: Graph) -> None:

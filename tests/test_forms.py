@@ -207,3 +207,63 @@ def test_unknown_column_and_non_utf8_are_clean_errors(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "organisations.csv:3: the file is not UTF-8 text" in result.output
     assert "CSV UTF-8" in result.output
+
+
+def test_a_form_with_posts_events_and_a_web_article_converts_and_conforms(tmp_path: Path) -> None:
+    form = VALID_FORM.with_name("valid-thurrock-with-events")
+    out = tmp_path / "thurrock.ttl"
+    result = CliRunner().invoke(cli, ["convert", str(form), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    graph = rdfio.read_rdf(out)
+    p = "https://w3id.org/compact-kg/def/"
+    org = "http://www.w3.org/ns/org#"
+    post = URIRef(ID + "post/thurrock-compact-officer")
+    assert graph.value(post, URIRef(org + "role")) == URIRef(VOCAB + "role/compact-officer")
+    assert graph.value(post, URIRef(org + "postIn")) == URIRef(ID + "organisation/thurrock-cvs")
+    assert graph.value(post, URIRef(p + "fundedBy")) == URIRef(
+        ID + "organisation/thurrock-council")
+    assert (None, URIRef(p + "post"), post) in graph  # the mechanism relies on it
+    award = URIRef(ID + "event/thurrock-cvs-commended-for-the-compact-check")
+    assert graph.value(award, URIRef(p + "eventType")) == URIRef(
+        VOCAB + "event-type/compact-award")
+    assert graph.value(award, URIRef(p + "awardedTo")) == URIRef(ID + "organisation/thurrock-cvs")
+    assert str(graph.value(award, URIRef(p + "awardCategory"))).startswith("Compact Innovation")
+    assert graph.value(award, URIRef(p + "date")) == Literal("2024-11-08", datatype=XSD.date)
+    decision = URIRef(ID + "event/thurrock-council-agrees-the-compact-check")
+    assert graph.value(decision, URIRef(p + "date")) == Literal("2024-03",
+                                                                datatype=XSD.gYearMonth)
+    case_study = next(graph.subjects(URIRef(p + "theme"), None))
+    assert set(graph.objects(case_study, URIRef(p + "event"))) == {award, decision}
+    # the web article: its type and address, and a locator for the whole article
+    locator = graph.value(award, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"))
+    publication = graph.value(locator, URIRef("http://purl.org/dc/terms/isPartOf"))
+    assert graph.value(publication, URIRef(p + "publicationType")) == URIRef(
+        VOCAB + "publication-type/web-article")
+    assert str(graph.value(publication, URIRef("http://xmlns.com/foaf/0.1/page"))).startswith(
+        "https://www.thurrockcvs.example/")
+    assert graph.value(locator, URIRef(p + "pageStart")) is None
+    checked = CliRunner().invoke(cli, ["validate", str(form)])
+    assert checked.exit_code == 0, checked.output
+    assert "Completeness: 100%" in checked.output
+
+
+def test_a_printed_source_without_its_page_is_a_problem(tmp_path: Path) -> None:
+    folder = tmp_path / "form"
+    shutil.copytree(VALID_FORM, folder)
+    path = folder / "sources.csv"
+    path.write_text(path.read_text().replace(",1,,News", ",,,News"))
+    result = CliRunner().invoke(cli, ["validate", str(folder)])
+    assert result.exit_code == 1
+    assert "sources.csv:2" in result.output and "numbered pages" in result.output
+
+
+def test_the_form_readme_lists_event_types_roles_and_publication_types(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["new", "form", str(tmp_path / "form")])
+    assert result.exit_code == 0, result.output
+    readme = (tmp_path / "form" / "README.txt").read_text()
+    for title, example in (("Event types", "court-judgment"), ("Roles", "compact-officer"),
+                           ("Publication types", "blog-post")):
+        assert f"\n{title} (write the label or the identifier):" in readme
+        assert example in readme
+    assert (tmp_path / "form" / "events.csv").is_file()
+    assert (tmp_path / "form" / "posts.csv").is_file()

@@ -519,3 +519,14 @@ def test_resource_page_html_equals_what_the_page_macros_write(checkout, tmp_path
         folder = page.rpartition("/")[0]
         for node in nodes:
             assert site.value_html(node, folder) == macro.render(v=site.value(node, page)), node
+
+
+def test_an_area_that_no_longer_exists_shows_its_lifetime_and_successor(test_site: Path) -> None:
+    old = parse_page(test_site / "id" / "area" / "test-old-district.html")
+    text = " ".join(old.text)
+    assert "Existed from 1974-04-01 to 2009-03-31." in text
+    assert "No longer exists; replaced by" in text and "Test New Unitary" in text
+    assert "test-new-unitary.html" in old.links
+    new = parse_page(test_site / "id" / "area" / "test-new-unitary.html")
+    assert "Took the place of" in " ".join(new.text)
+    assert "test-old-district.html" in new.links

@@ -150,7 +150,7 @@ def test_terms_of_the_reused_vocabularies_are_allowed_not_only_those_the_ontolog
 
 
 @pytest.mark.parametrize(("triple", "shown", "why"), [
-    ('cs:merton-2024 foaf:name "Merton" .', "foaf:name", "is not a property compact-kg knows"),
+    ('cs:merton-2024 schema:name "Merton" .', "schema:name", "is not a property compact-kg knows"),
     ("cs:merton-2024 a mtype:compact-champions .", "mtype:compact-champions",
      "it is a value of one of the vocabularies"),
     ("cs:merton-2024 area:merton area:merton .", "area:merton",
@@ -161,7 +161,7 @@ def test_terms_of_the_reused_vocabularies_are_allowed_not_only_those_the_ontolog
 def test_a_term_from_elsewhere_or_in_the_wrong_role_is_undeclared(
         triple: str, shown: str, why: str, tmp_path: Path, data_copy: Path,
         caplog: pytest.LogCaptureFixture) -> None:
-    prefixes = "@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
+    prefixes = "@prefix schema: <https://schema.org/> .\n"
     path = tmp_path / "elsewhere.ttl"
     path.write_text(prefixes + VALID.read_text() + "\n" + triple + "\n")
     report, _ = both(caplog, path, data_copy, 1)

@@ -181,6 +181,10 @@ FILL = {  # what a submitter writes in place of each placeholder (an exact, orde
     "theme:TODO-choose-a-theme": "theme:resourcing-the-compact",
     "mtype:TODO-choose-a-type": "mtype:commissioning-reform",
     "otype:TODO-choose-a-type": "otype:commissioning-improved",
+    "etype:TODO-choose-a-type": "etype:funding-decision",
+    "role:TODO-choose-a-role": "role:compact-officer",
+    "ptype:TODO-choose-a-type": "ptype:newspaper-article",
+    "https://TODO.example/address-of-the-article": "https://www.localcourier.example/news/grants",
     "unit:TODO-choose-a-unit": "unit:organisation",
     "atype:TODO-choose-a-type": "atype:unitary-authority",
     "region:TODO-choose-a-region": "region:south-east",
@@ -191,6 +195,8 @@ FILL = {  # what a submitter writes in place of each placeholder (an exact, orde
     "-TODO-organisation-name": "-voluntary-action",
     "-TODO-mechanism-name": "-joint-grants-panel",
     "-TODO-outcome-name": "-more-small-grants",
+    "-TODO-post-name": "-grants-officer",
+    "-TODO-what-happened": "-grants-panel-set-up",
     "-TODO-what-is-counted": "-grant-applications",
     "TODO-newspaper-headline": "local-courier",
     "TODO-newspaper-": "courier-",
@@ -235,6 +241,38 @@ def test_template_for_a_new_area_validates_once_filled(tmp_path: Path) -> None:
     filled.write_text(fill(skeleton))
     report = run("validate", str(filled))
     assert report.exit_code == 0, report.stdout
+
+
+def test_template_lists_every_event_type_role_and_publication_type() -> None:
+    from compact_kg.context import DatasetContext, curie
+    from compact_kg.paths import default_paths
+
+    skeleton = run("new", "case-study", "--area", "Merton", "--year", "2031").stdout
+    context = DatasetContext.load(default_paths(ROOT))
+    for scheme in ("event-type", "role", "publication-type"):
+        concepts = context.concepts(scheme)
+        assert concepts, scheme
+        missing = [curie(c.iri) for c in concepts if curie(c.iri) not in skeleton]
+        assert missing == [], scheme
+    assert "a ckg:Event" in skeleton and "a org:Post" in skeleton and "foaf:page" in skeleton
+
+
+def test_template_of_a_web_article_cited_as_a_whole_validates(tmp_path: Path) -> None:
+    skeleton = fill(run("new", "case-study", "--area", "Merton", "--year", "2031").stdout)
+    web = skeleton.replace("ptype:newspaper-article", "ptype:web-article")
+    web = re.sub(r';\n(\s*#[^\n]*\n)*\s*ckg:pageStart "1"\^\^xsd:positiveInteger ;\n'
+                 r'\s*ckg:section "[^"]*" \.', " .", web)
+    assert "ckg:pageStart" not in re.sub(r"#.*", "", web)
+    path = tmp_path / "web.ttl"
+    path.write_text(web)
+    report = run("validate", str(path))
+    assert report.exit_code == 0, report.stdout
+
+
+def test_template_for_a_region_names_the_region() -> None:
+    skeleton = run("new", "case-study", "--area", "North East", "--year", "2031").stdout
+    assert "ckg:area region:north-east" in skeleton
+    assert "a ckg:Area" not in skeleton
 
 
 def test_template_unknown_area_says_did_you_mean() -> None:

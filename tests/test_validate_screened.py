@@ -77,10 +77,17 @@ def test_the_repository_dataset_with_its_violation_queries() -> None:
 
 
 def test_the_screen_passes_valid_data_and_flags_every_failing_node(tmp_path: Path) -> None:
+    # The reference data alone has a few "should" warnings (publications whose issue date is
+    # unknown): a valid fixture must add no candidate to those.
+    paths = _project(tmp_path / "reference-only", [])
+    dataset = EncodedDataset([*paths.model_files(), *paths.data_files()])
+    reference = candidates(load_shapes(paths), dataset)
+    warned = {r.focus for r in validate_dataset(paths, plain=True).results}
+    assert {term.value for term in reference} == {f for f in warned if "://" in f}
     for fixture in (f for f in FIXTURES if "-valid-" in f.name):  # each on its own: the
         paths = _project(tmp_path / fixture.stem, [fixture])       # examples share IRIs
         dataset = EncodedDataset([*paths.model_files(), *paths.data_files()])
-        assert candidates(load_shapes(paths), dataset) == set(), fixture.name
+        assert candidates(load_shapes(paths), dataset) <= reference, fixture.name
     paths = _project(tmp_path / "all", FIXTURES)
     dataset = EncodedDataset([*paths.model_files(), *paths.data_files()])
     flagged = {term.value for term in candidates(load_shapes(paths), dataset)}

@@ -108,7 +108,7 @@ def test_three_mistakes_are_reported_at_their_cells(blank: Path, tmp_path: Path)
     assert result.exit_code == 1, result.output
     assert "Measurements!C4" in result.output
     assert "Mechanisms!C4" in result.output and "did you mean" in result.output
-    assert "Sources!D4" in result.output
+    assert "Sources!E4" in result.output
     assert "does not conform: 3 violations" in result.output  # each mistake once
 
 

@@ -311,9 +311,10 @@ class DatasetContext:
         return sorted(found, key=lambda item: str(item[0]))
 
     def find_area(self, name: str) -> URIRef:
-        """The area called ``name`` (label or slug, any case); InputError with suggestions."""
+        """The area called ``name`` (label or slug, any case), or the region so called, for a
+        case about a whole region; InputError with suggestions."""
         wanted = " ".join(name.split()).casefold()
-        areas = self.areas()
+        areas = self.areas() + self.instances(CKG.Region)
         for iri, label in areas:
             if wanted in (label.casefold(), iri.rsplit("/", 1)[-1].casefold()):
                 return iri
@@ -321,7 +322,7 @@ class DatasetContext:
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
         close += [n for n in names if wanted and wanted in n.casefold() and n not in close]
         hint = f"Did you mean {' or '.join(repr(c) for c in close[:3])}?" if close else (
-            "Known areas: " + ", ".join(names) + ".")
+            "Known areas and regions: " + ", ".join(names) + ".")
         raise InputError(
             f"there is no area called {name!r} in the dataset", hint=hint
             + " To describe a new area, leave out --area and fill in the area block.")

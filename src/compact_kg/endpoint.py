@@ -67,6 +67,10 @@ def query_remote(text: str, url: str, timeout: float, form: str, name: str,
     service = query_endpoint_url(url)
     client = SPARQLWrapper(service, agent=_AGENT)
     client.setQuery(text)
+    # SPARQLWrapper guesses the query form with a regular expression, and a variable or word
+    # such as ?address reads to it as the update ADD, which it would then send as an update
+    # (Oxigraph answers 400). The form is known: ours has parsed the query; say it.
+    client.queryType = form.upper()
     client.setMethod(POST)
     client.setTimeout(timeout)
     if default_graph is not None:

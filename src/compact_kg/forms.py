@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV
+from rdflib.namespace import DCTERMS, FOAF, ORG, PROV
 
 from compact_kg.context import DatasetContext, bind_standard_prefixes, curie
 from compact_kg.errors import InputError
@@ -121,6 +121,39 @@ FORMS: dict[str, tuple[Column, ...]] = {
         Column("Participants", "Optional: who takes part, separated by ;", "", several=True),
         Column("Status", "in place, under way, planned or completed", "in place",
                scheme="status"),
+        Column("Posts", "Optional: posts of posts.csv it creates or relies on, names or IDs "
+               "separated by ;", "", several=True),
+        Column("Source", "The ID of a row of sources.csv", "gazette-2024-budget", True),
+    ),
+    "posts.csv": (
+        Column("ID", "Optional short identifier; made from the area and name if empty", ""),
+        Column("Name", "What the post is called", "Thurrock Compact officer", True),
+        Column("Role", "The role it holds (see README.txt)", "Compact officer", True,
+               scheme="role"),
+        Column("In", "The organisation the post sits in (a name from organisations.csv or "
+               "the dataset)", "Thurrock CVS"),
+        Column("Funded by", "Optional: who pays for the post", ""),
+        Column("Description", "Optional: what the post does, in your own words", ""),
+        Column("Source", "The ID of a row of sources.csv", "gazette-2024-budget", True),
+    ),
+    "events.csv": (
+        Column("ID", "Optional short identifier; made from the area and name if empty", ""),
+        Column("Name", "What happened, in a few words", "Council agrees the Compact check",
+               True),
+        Column("Type", "An event type (see README.txt): consultation, funding decision, "
+               "Compact award, court judgment, post ended, ...", "Budget decision", True,
+               scheme="event-type"),
+        Column("Description", "What happened, in your own words",
+               "The cabinet agreed that every proposed grant cut goes to the CVS first.", True),
+        Column("Date", "When: 2024, March 2024, 2024-03-05 (a court judgment needs the day)",
+               "2024-03-05", True),
+        Column("Organised by", "Optional: who held it or took the decision; for a court "
+               "judgment, the court", "Thurrock Council"),
+        Column("Awarded to", "For an award: who received it, separated by ;", "",
+               several=True),
+        Column("Award category", "For an award: its name or category, as printed", ""),
+        Column("Post", "For a post ending or an appointment: the post (posts.csv)", "",
+               several=True),
         Column("Source", "The ID of a row of sources.csv", "gazette-2024-budget", True),
     ),
     "outcomes.csv": (
@@ -155,12 +188,18 @@ FORMS: dict[str, tuple[Column, ...]] = {
                "column", "gazette-2024-budget", True),
         Column("Publication", "The headline or title; or the ID of a publication already in "
                "the dataset", "Council agrees Compact check before cuts", True),
+        Column("Type", "The kind of publication: newspaper article, web article, blog post, "
+               "report, court judgment, ... (see README.txt)", "Newspaper article", True,
+               scheme="publication-type"),
         Column("Publisher", "The newspaper, council or charity that published it",
                "Thurrock Gazette", True),
         Column("Published", "Its date: 2024-03-05, March 2024 or 2024", "2024-03-05", True),
-        Column("Page", "The page the passage starts on (1 for a web page)", "1", True),
+        Column("Address", "Its web address (https://...), if it is on the web", ""),
+        Column("Page", "The page the passage starts on; needed for a printed source with "
+               "numbered pages (booklet, report, newspaper), empty for a web article, blog "
+               "post or judgment cited as a whole", "1"),
         Column("Last page", "Optional: the last page, if it runs over", ""),
-        Column("Section", "The section or heading, as printed", "News", True),
+        Column("Section", "The section or heading, as printed; needed with a Page", "News"),
     ),
 }
 
@@ -439,7 +478,9 @@ def _vocab_table(context: DatasetContext) -> str:
     for title, scheme in (("Themes", "theme"), ("Mechanism types", "mechanism-type"),
                           ("Outcome types", "outcome-type"), ("Sectors", "sector"),
                           ("Statuses", "status"), ("Units", "unit"),
-                          ("Qualifiers", "qualifier"), ("Area types", "authority-type")):
+                          ("Qualifiers", "qualifier"), ("Area types", "authority-type"),
+                          ("Event types", "event-type"), ("Roles", "role"),
+                          ("Publication types", "publication-type")):
         lines.append(f"\n{title} (write the label or the identifier):")
         for concept in context.concepts(scheme):
             alt = f"  (also: {', '.join(concept.alt_labels)})" if concept.alt_labels else ""
@@ -613,7 +654,8 @@ class _Converter:
         self.area_name = ""
         # names defined in the form -> IRI, per kind
         self.local: dict[str, dict[str, URIRef]] = {
-            "organisation": {}, "mechanism": {}, "outcome": {}, "source": {}}
+            "organisation": {}, "mechanism": {}, "outcome": {}, "source": {}, "post": {},
+            "event": {}}
         self._unit_words = {}
         for concept in context.concepts("unit"):
             for word in (concept.label, concept.slug, *concept.alt_labels):
@@ -697,7 +739,7 @@ class _Converter:
             if iri in self.local[kind].values() or self.context.knows(iri):
                 return iri
         cls = {"organisation": None, "mechanism": CKG.Mechanism, "outcome": CKG.Outcome,
-               "source": CKG.SourceLocator}[kind]
+               "source": CKG.SourceLocator, "post": ORG.Post, "event": CKG.Event}[kind]
         if cls is not None:
             for iri, label in self.context.instances(cls):
                 if label.casefold() == key:
@@ -713,6 +755,7 @@ class _Converter:
         close_iris = self.context.suggest(candidates[-1])
         hints = [repr(n) for n in close] + [curie(i) for i in close_iris]
         where = {"organisation": "organisations.csv", "mechanism": "mechanisms.csv",
+                 "post": "posts.csv", "event": "events.csv",
                  "outcome": "outcomes.csv", "source": "sources.csv"}[kind]
         hint = (f"did you mean {' or '.join(hints[:3])}?" if hints
                 else f"add it to {where} or use the name of one already in the dataset")
@@ -775,6 +818,10 @@ class _Converter:
             self._declare(row, "mechanism", "Name", prefix_area=True)
         for row in rows["outcomes.csv"]:
             self._declare(row, "outcome", "Name", prefix_area=True)
+        for row in rows["posts.csv"]:
+            self._declare(row, "post", "Name", prefix_area=True)
+        for row in rows["events.csv"]:
+            self._declare(row, "event", "Name", prefix_area=True)
         for row in rows["sources.csv"]:
             self._source(row)
         cs = self._case_study(cs_rows[0])
@@ -784,6 +831,10 @@ class _Converter:
             self._mechanism(row, cs)
         for row in rows["outcomes.csv"]:
             self._outcome(row, cs)
+        for row in rows["posts.csv"]:
+            self._post(row)
+        for row in rows["events.csv"]:
+            self._event(row)
         self._measurements(rows["measurements.csv"])
 
     def _label(self, name: str) -> str:
@@ -889,7 +940,8 @@ class _Converter:
                 if council is not None:
                     self.add(row, "Area", lc, CKG.party, council)
                 self.source(row, lc)
-        for kind, p in (("mechanism", CKG.mechanism), ("outcome", CKG.outcome)):
+        for kind, p in (("mechanism", CKG.mechanism), ("outcome", CKG.outcome),
+                        ("event", CKG.event)):
             for iri in dict.fromkeys(self.local[kind].values()):
                 self.graph.add((cs, p, iri))
         for iri in dict.fromkeys(self.local["organisation"].values()):
@@ -912,6 +964,7 @@ class _Converter:
                          "headline or title")
             return
         pub = None
+        kinds: list[URIRef] = []  # the type given for a new publication
         for candidate in (ID["publication/" + slugify(title)],):
             if self.context.knows(candidate):
                 pub = candidate
@@ -931,6 +984,16 @@ class _Converter:
             self.add(row, "Publication", pub, RDFS.label, Literal(
                 f"{publisher}, {date}" if publisher else title, lang=_LANG))
             self.text(row, "Publisher", pub, DCTERMS.publisher, lang=False)
+            kinds = self.concept(row, "Type", "publication-type")
+            for kind in kinds:
+                self.add(row, "Type", pub, CKG.publicationType, kind)
+            address = row.get("Address")
+            if address:
+                if re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", address):
+                    self.add(row, "Address", pub, FOAF.page, URIRef(address))
+                else:
+                    self.problem(row, "Address", f"{address!r} is not a web address; write "
+                                 "it in full, starting with https:// or http://")
             if date:
                 try:
                     literal, _fy = parse_date(date)
@@ -945,12 +1008,17 @@ class _Converter:
         self.add(row, "Publication", src, DCTERMS.isPartOf, pub)
         self.add(row, "ID", src, RDFS.label, Literal(
             f"{title}, {row.get('Section') or 'passage'}", lang=_LANG))
+        # A page is needed in a publication with numbered pages (its type is ckg:paged), or
+        # when the type is not known (a publication of the dataset described elsewhere).
+        paged = not kinds or any(self.context.model.value(kind, CKG.paged) == Literal(True)
+                                 for kind in kinds)
         for header, p in (("Page", CKG.pageStart), ("Last page", CKG.pageEnd)):
             value = row.get(header)
             if not value:
-                if header == "Page":
-                    self.problem(row, header, "the Page column is empty; give the page the "
-                                 "passage starts on (1 for a web page)")
+                if header == "Page" and paged:
+                    self.problem(row, header, "the Page column is empty; a publication of "
+                                 "this type has numbered pages: give the page the passage "
+                                 "starts on")
                 continue
             if not value.isdigit() or int(value) < 1:
                 self.problem(row, header, f"{value!r} is not a page number; write a whole "
@@ -1012,6 +1080,52 @@ class _Converter:
         self.refs(row, "Participants", "organisation", iri, CKG.participant)
         for s in self.concept(row, "Status", "status", required=False):
             self.add(row, "Status", iri, CKG.status, s)
+        self.refs(row, "Posts", "post", iri, CKG.post)
+        self.source(row, iri)
+
+    def _post(self, row: _Row) -> None:
+        iri = self.local["post"].get(row.get("Name").casefold())
+        if iri is None:
+            return
+        self.add(row, "Name", iri, RDF.type, ORG.Post)
+        self.text(row, "Name", iri, RDFS.label)
+        if row.get("Description"):
+            self.text(row, "Description", iri, DCTERMS.description)
+        for role in self.concept(row, "Role", "role"):
+            self.add(row, "Role", iri, ORG.role, role)
+        self.refs(row, "In", "organisation", iri, ORG.postIn)
+        self.refs(row, "Funded by", "organisation", iri, CKG.fundedBy)
+        self.source(row, iri)
+
+    def _event(self, row: _Row) -> None:
+        iri = self.local["event"].get(row.get("Name").casefold())
+        if iri is None:
+            return
+        self.add(row, "Name", iri, RDF.type, CKG.Event)
+        self.text(row, "Name", iri, RDFS.label)
+        self.text(row, "Description", iri, DCTERMS.description)
+        for t in self.concept(row, "Type", "event-type"):
+            self.add(row, "Type", iri, CKG.eventType, t)
+        date = row.get("Date")
+        if not date:
+            self.problem(row, "Date", "the Date column is empty; give the day, month or year "
+                         "it happened")
+        else:
+            try:
+                literal, period = parse_date(date)
+                if literal is not None:
+                    self.add(row, "Date", iri, CKG.date, literal)
+                elif period is not None:
+                    self.add(row, "Date", iri, CKG.period, ID["period/" + period])
+            except ValueError as error:
+                self.problem(row, "Date", str(error))
+        if self.area is not None:
+            self.add(row, "Name", iri, CKG.area, self.area)
+        self.refs(row, "Organised by", "organisation", iri, CKG.organisedBy)
+        self.refs(row, "Awarded to", "organisation", iri, CKG.awardedTo)
+        if row.get("Award category"):
+            self.text(row, "Award category", iri, CKG.awardCategory, lang=False)
+        self.refs(row, "Post", "post", iri, CKG.post)
         self.source(row, iri)
 
     def _outcome(self, row: _Row, cs: URIRef) -> None:

@@ -36,7 +36,8 @@ OUR_PREFIXES: dict[str, str] = {
     "mtype": "vocab/mechanism-type/", "theme": "vocab/theme/", "unit": "vocab/unit/",
     "qualifier": "vocab/qualifier/", "atype": "vocab/authority-type/",
     "otype": "vocab/outcome-type/", "etype": "vocab/event-type/", "sector": "vocab/sector/",
-    "status": "vocab/status/", "role": "vocab/role/",
+    "status": "vocab/status/", "role": "vocab/role/", "ptype": "vocab/publication-type/",
+    "person": "id/person/",
 }
 
 #: The W3C and other outside vocabularies the project's files use.
@@ -110,6 +111,7 @@ class CKG(DefinedNamespace):
     Department: URIRef
     Event: URIRef
     FireAndRescueService: URIRef
+    FundingBody: URIRef
     GovernmentBody: URIRef
     Indicator: URIRef
     InfrastructureBody: URIRef
@@ -132,6 +134,8 @@ class CKG(DefinedNamespace):
     # properties
     area: URIRef
     audience: URIRef
+    awardCategory: URIRef
+    awardedTo: URIRef
     authorityType: URIRef
     clause: URIRef
     compactArea: URIRef
@@ -166,11 +170,13 @@ class CKG(DefinedNamespace):
     outcomeType: URIRef
     pageEnd: URIRef
     pageStart: URIRef
+    paged: URIRef
     participant: URIRef
     party: URIRef
     period: URIRef
     post: URIRef
     previousMeasurement: URIRef
+    publicationType: URIRef
     qualifier: URIRef
     region: URIRef
     registerCode: URIRef
@@ -187,6 +193,7 @@ class CKG(DefinedNamespace):
     status: URIRef
     supplements: URIRef
     theme: URIRef
+    uncertain: URIRef
     underOutcome: URIRef
     unit: URIRef
     value: URIRef

@@ -395,6 +395,22 @@ class Screen:
             v = self._var()
             inner, exact = self.fails(value, v, f"{domain} . {path(x, v)}")
             return f"EXISTS {{ {path(x, v)} FILTER ({inner}) }}", exact
+        if predicate == SH.qualifiedValueShape:
+            # Only "at least one value conforms to it" (qualifiedMinCount 1, no maximum, not
+            # disjoint) is screened; any other use is left to pySHACL.
+            least = self.shapes.value(shape, SH.qualifiedMinCount)
+            if (least is None or int(least) != 1
+                    or self.shapes.value(shape, SH.qualifiedMaxCount) is not None
+                    or self.shapes.value(shape, SH.qualifiedValueShapesDisjoint) == Literal(True)):
+                return None
+            v = self._var()
+            inner, exact = self.fails(value, v, f"{domain} . {path(x, v)}")
+            if not exact:
+                return None
+            return f"NOT EXISTS {{ {path(x, v)} FILTER (!(COALESCE({inner}, true))) }}", True
+        if predicate in (SH.qualifiedMinCount, SH.qualifiedMaxCount,
+                         SH.qualifiedValueShapesDisjoint):
+            return "false", True  # read with sh:qualifiedValueShape
         # every other component applies to each value node on its own
         v = self._var()
         inner = self._on_value(predicate, value, v, f"{domain} . {path(x, v)}", shape)
@@ -430,6 +446,12 @@ class Screen:
             return self._in(v, bad), True
         if predicate == SH.flags:
             return "false", True  # read with sh:pattern
+        if predicate == SH["in"]:
+            members = list(Collection(shapes, value))
+            if not all(isinstance(m, URIRef) for m in members):
+                return None  # literals are stored encoded: leave the comparison to pySHACL
+            return ("(" + (" && ".join(f"!sameTerm({v}, <{m}>)" for m in members) or "true")
+                    + ")"), True
         if predicate == SH.node:
             return self.fails(value, v, domain)
         if predicate == SH.property:

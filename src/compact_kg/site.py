@@ -533,6 +533,7 @@ class Site:
         description = self.description(subject)
         if description:
             main.append(f'<p class="description">{escape(description)}</p>')
+        main.append(self._lifetime_html(subject, folder))
         main.append(self._provenance_html(subject, folder))
         main.append("<h2>Properties</h2>\n<table>\n<tr><th>Property</th><th>Value</th></tr>\n")
         main.append(self._rows_html(subject, folder))
@@ -543,6 +544,30 @@ class Site:
         before, to_head, to_main, after = shell
         return (before + str(escape(self.label(subject))) + to_head + head + to_main
                 + "".join(main) + after)
+
+    def _lifetime_html(self, subject: URIRef, folder: str) -> str:
+        """When an area or body existed (its ckg:period) and what replaced it or what it
+        replaced (dcterms:isReplacedBy, either way round), or "" when the data says neither."""
+        ckg = self.ckg
+        parts = []
+        for life in sorted(set(self.graph.objects(subject, ckg.period)), key=self._sort_key):
+            start = next(iter(self.graph.objects(life, ckg.startDate)), None)
+            end = next(iter(self.graph.objects(life, ckg.endDate)), None)
+            if start is not None or end is not None:
+                since = f"from {escape(str(start))}" if start is not None else "from (unknown)"
+                until = f" to {escape(str(end))}" if end is not None else " (still existing)"
+                parts.append(f"Existed {since}{until}.")
+        successors = set(self.graph.objects(subject, DCTERMS.isReplacedBy))
+        if successors:
+            parts.append("No longer exists; replaced by "
+                         + ", ".join(self.value_html(s, folder) for s in
+                                     sorted(successors, key=self._sort_key)) + ".")
+        predecessors = set(self.graph.subjects(DCTERMS.isReplacedBy, subject))
+        if predecessors:
+            parts.append("Took the place of "
+                         + ", ".join(self.value_html(s, folder) for s in
+                                     sorted(predecessors, key=self._sort_key)) + ".")
+        return f'<p class="lifetime">{" ".join(parts)}</p>\n' if parts else ""
 
     def _shell(self, path: str) -> tuple[str, str, str, str]:
         """base.html around a resource page in the folder of ``path``, cut where the title,

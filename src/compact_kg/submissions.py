@@ -308,6 +308,15 @@ class Completeness:
         return text + ")"
 
 
+def _whole_document(graph: Graph, model: Graph, locator: Node) -> bool:
+    """Whether ``locator`` points into a publication whose type has no numbered pages."""
+    types = [kind for publication in graph.objects(locator, DCTERMS.isPartOf)
+             for kind in graph.objects(publication, CKG.publicationType)]
+    return bool(types) and not any(
+        (kind, CKG.paged, Literal(True)) in model or (kind, CKG.paged, Literal(True)) in graph
+        for kind in types)
+
+
 def completeness(graph: Graph, model: Graph | None = None) -> Completeness:
     """Count the required and recommended fields filled in ``graph``, per resource.
 
@@ -336,6 +345,9 @@ def completeness(graph: Graph, model: Graph | None = None) -> Completeness:
         if not nodes and cls == CKG.Outcome and not has_outcome and name == "outcome name":
             continue
         for node in nodes:
+            if cls == CKG.SourceLocator and prop in (CKG.section, CKG.pageStart) \
+                    and _whole_document(graph, hierarchy, node):
+                continue  # a web article, blog post or judgment is cited as a whole
             total += 1
             if any(not _is_placeholder(o) for p in props for o in graph.objects(node, p)):
                 present += 1

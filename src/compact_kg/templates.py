@@ -33,7 +33,7 @@ def slugify(text: str) -> str:
 
 
 #: The outside vocabularies a case study uses, declared in the skeleton after our own prefixes.
-_TEMPLATE_W3C = ("dcterms", "org", "prov", "rdfs", "skos", "xsd")
+_TEMPLATE_W3C = ("dcterms", "foaf", "org", "prov", "rdfs", "skos", "xsd")
 
 
 def _prefix_block() -> str:
@@ -83,7 +83,7 @@ def case_study_template(context: DatasetContext, area: str | None = None,
         area_iri = context.find_area(area)
         area_slug = area_iri.rsplit("/", 1)[-1]
         area_name = context.label(area_iri) or area
-        council = context.council_of(area_iri)
+        council = context.council_of(area_iri)  # None for a region
         new_area = False
     else:
         area_slug = "TODO-area"
@@ -96,12 +96,16 @@ def case_study_template(context: DatasetContext, area: str | None = None,
     lc_known = context.knows(lc_iri)
 
     a = curie(area_iri)
-    council_c = curie(council) if council is not None else "organisation:TODO-council"
+    council_c = curie(council) if council is not None else (
+        "organisation:TODO-council" if new_area else
+        f"organisation:{area_slug}-TODO-public-body-name")  # a region has no council
     cvs = f"organisation:{area_slug}-TODO-organisation-name"
     mech = f"mech:{area_slug}-TODO-mechanism-name"
     out = f"outcome:{area_slug}-TODO-outcome-name"
     ind = f"ind:{area_slug}-TODO-what-is-counted"
     meas = f"ind:{area_slug}-TODO-what-is-counted-{year}".replace("ind:", "meas:", 1)
+    event = f"event:{area_slug}-TODO-what-happened-{year}"
+    post = f"post:{area_slug}-TODO-post-name"
     pub = f"pub:TODO-newspaper-headline-{year}"
     src = f"src:TODO-newspaper-{area_slug}-{year}"
 
@@ -155,9 +159,11 @@ cs:{cs_slug} a ckg:CaseStudy ;
     ckg:theme theme:{PLACEHOLDER}-choose-a-theme ;
     # The organisations that took part: the council and the voluntary sector bodies.
     ckg:involves {council_c} , {cvs} ;
-    # The partnership mechanisms and the outcomes described below (add more, separated by commas).
+    # The partnership mechanisms, outcomes and events described below (add more, separated by
+    # commas; delete the ckg:event line if you describe no event).
     ckg:mechanism {mech} ;
     ckg:outcome {out} ;
+    ckg:event {event} ;
     # Where the facts come from: a source locator (a passage of a publication), below.
     prov:wasDerivedFrom {src} .
 """)
@@ -240,6 +246,52 @@ cs:{cs_slug} a ckg:CaseStudy ;
     # Where it stood when your source was written. Choose from:
 {_choices(context, "status")}
     ckg:status status:in-place ;
+    # OPTIONAL: a post the mechanism creates or relies on (the post below), e.g. a Compact officer.
+    ckg:post {post} ;
+    prov:wasDerivedFrom {src} .
+
+# ---------------------------------------------------------------------------------------------
+# OPTIONAL: A POST, such as a dedicated Compact officer (copy the block for more; delete it and
+# the mechanism's ckg:post line if there is none).
+# ---------------------------------------------------------------------------------------------
+{post} a org:Post ;
+    rdfs:label "{PLACEHOLDER} name of the post, e.g. {area_name} Compact officer"@en-GB ;
+    dcterms:description "{PLACEHOLDER} what the post does, in your own words"@en-GB ;
+    # The role it holds. Choose from:
+{_choices(context, "role")}
+    org:role role:{PLACEHOLDER}-choose-a-role ;
+    # The organisation the post sits in.
+    org:postIn {cvs} ;
+    # OPTIONAL: who pays for it, if your source says, e.g. organisation:big-lottery-fund.
+    # ckg:fundedBy organisation:... ;
+    prov:wasDerivedFrom {src} .
+
+# ---------------------------------------------------------------------------------------------
+# OPTIONAL: AN EVENT, something that happened at a known date: a consultation, a decision, an
+# award, a court judgment, a post ending (copy the block for more; delete it and the case
+# study's ckg:event line if there is none).
+# ---------------------------------------------------------------------------------------------
+{event} a ckg:Event ;
+    rdfs:label "{PLACEHOLDER} what happened, and when"@en-GB ;
+    dcterms:description "{PLACEHOLDER} what happened, in your own words"@en-GB ;
+    # The kind of event. Choose from:
+{_choices(context, "event-type")}
+    ckg:eventType etype:{PLACEHOLDER}-choose-a-type ;
+    # When: a day "{year}-03-31"^^xsd:date, a month "{year}-03"^^xsd:gYearMonth or a year
+    # "{year}"^^xsd:gYear, as exactly as your source gives it.
+    ckg:date "{year}"^^xsd:gYear ;
+    ckg:area {a} ;
+    # Who held it or took the decision (delete the line if your source does not say).
+    ckg:organisedBy {council_c} ;
+    # For an award (etype:compact-award or etype:recognition): who received it and the award's
+    # name or category, as printed. For a court judgment: ckg:organisedBy is the court and the
+    # date a day. For a post ending (etype:post-ended): the post. Delete the lines you do not use.
+    # ckg:awardedTo {cvs} ;
+    # ckg:awardCategory "Compact Champion of the Year" ;
+    # ckg:post {post} ;
+    # OPTIONAL: if your source hedges a fact ("apparently"), say so and why:
+    # ckg:uncertain true ;
+    # rdfs:comment "The article says the award was apparently a local one."@en-GB ;
     prov:wasDerivedFrom {src} .
 
 # ---------------------------------------------------------------------------------------------
@@ -291,24 +343,31 @@ cs:{cs_slug} a ckg:CaseStudy ;
                     + ", ".join(curie(i) for i in locators) + ".")
     add(f"""
 # ---------------------------------------------------------------------------------------------
-# THE SOURCE: the publication (a newspaper article, a report, council minutes) and the passage in
-# it that your facts come from.{existing}
+# THE SOURCE: the publication (a newspaper or web article, a blog post, a report, a court
+# judgment, council minutes) and the passage in it that your facts come from.{existing}
 # ---------------------------------------------------------------------------------------------
 {pub} a ckg:Publication ;
+    # The kind of publication. Choose from:
+{_choices(context, "publication-type")}
+    ckg:publicationType ptype:{PLACEHOLDER}-choose-a-type ;
     # The headline or title, as printed.
     dcterms:title "{PLACEHOLDER} headline or title"@en-GB ;
     rdfs:label "{PLACEHOLDER} short name, e.g. Anytown Gazette, 3 March {year}"@en-GB ;
     # Who published it: the newspaper, council or charity.
     dcterms:publisher "{PLACEHOLDER} publisher" ;
     # When: "{year}-03-03"^^xsd:date, or "{year}-03"^^xsd:gYearMonth, or "{year}"^^xsd:gYear.
-    dcterms:issued "{year}"^^xsd:gYear .
+    dcterms:issued "{year}"^^xsd:gYear ;
+    # Its web address, if it is on the web (a web article, blog post, web page or judgment);
+    # delete the line for a printed source.
+    foaf:page <https://{PLACEHOLDER}.example/address-of-the-article> .
 
 {src} a ckg:SourceLocator ;
     rdfs:label "{PLACEHOLDER} short name of the passage"@en-GB ;
     dcterms:isPartOf {pub} ;
-    # The page it starts on (1 for a web page or a one-page article).
+    # For a printed source with numbered pages (a booklet, a report, a newspaper): the page it
+    # starts on and the section or heading it sits under, as printed. A web article, blog post,
+    # web page or judgment may be cited as a whole: then delete both lines (and the ";" before).
     ckg:pageStart "1"^^xsd:positiveInteger ;
-    # The section or heading the passage sits under, as printed.
     ckg:section "{PLACEHOLDER} section or heading" .
 """)
     return "".join(parts)

@@ -1,7 +1,7 @@
 """The Excel route into compact-kg: the CSV forms as one workbook, written and read safely.
 
 ``compact-kg new workbook FILE.xlsx`` writes a README sheet and one sheet per form of
-:data:`compact_kg.forms.FORMS` (Case study, Organisations, Mechanisms, Outcomes,
+:data:`compact_kg.forms.FORMS` (Case study, Organisations, Mechanisms, Posts, Events, Outcomes,
 Measurements, Sources), each with its column headers, a help row and an example row (rows
 whose first cell starts with ``#`` are ignored, as in the CSV forms), and a drop-down list
 on every column that takes a vocabulary value (themes, mechanism types, units, qualifiers,
