@@ -237,3 +237,20 @@ def test_context_problems_are_not_reported_against_a_file(
     report = validate_in_context(read_turtle(path), context=broken_context, shapes=shapes,
                                  ontology=model)
     assert report.results == []
+
+
+def test_a_broken_shape_is_a_one_line_error_not_a_crash(model: Graph, reference: Graph):
+    """pySHACL answers a SPARQL constraint with VALUES (SHACL forbids it) with a failure
+    object, not a report: validation says so in one line."""
+    from compact_kg.errors import CompactKGError
+
+    broken = Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ckg: <https://w3id.org/compact-kg/def/> .
+        <https://example.org/shape> a sh:NodeShape ;
+            sh:targetClass ckg:Area ;
+            sh:sparql [ a sh:SPARQLConstraint ; sh:message "x" ;
+                sh:select "SELECT $this WHERE { VALUES ?x { 1 } FILTER (false) }" ] .
+    """)
+    with pytest.raises(CompactKGError, match=r"the shapes cannot be run: .*VALUES"):
+        validate_graph(reference, shapes=broken, ontology=model)

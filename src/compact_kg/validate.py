@@ -37,7 +37,7 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 from rdflib.term import Node
 
-from compact_kg.errors import InputError, QueryError
+from compact_kg.errors import CompactKGError, InputError, QueryError
 from compact_kg.namespace import BASE, CKG
 from compact_kg.paths import ProjectPaths, default_paths
 from compact_kg.rdfio import read_turtle, read_turtle_files
@@ -421,6 +421,12 @@ def _run_shacl(merged: Graph, shapes: Graph) -> tuple[list[ValidationResult], Gr
         allow_infos=True,
         do_owl_imports=False,
     )
+    if not isinstance(report_graph, Graph):
+        # pySHACL returns a ValidationFailure, not a report, when a shape itself is broken
+        # (for example a SHACL-SPARQL constraint with a VALUES clause, which SHACL forbids).
+        reason = " ".join(str(report_graph).split())[:300]
+        raise CompactKGError(f"the shapes cannot be run: {reason}. Fix the shape in "
+                             "ontology/shapes.ttl (or restore it from compact-kg init)")
     return _results_from_report(report_graph, shapes, merged), report_graph
 
 
