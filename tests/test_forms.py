@@ -267,3 +267,36 @@ def test_the_form_readme_lists_event_types_roles_and_publication_types(tmp_path:
         assert example in readme
     assert (tmp_path / "form" / "events.csv").is_file()
     assert (tmp_path / "form" / "posts.csv").is_file()
+
+
+def test_an_event_in_a_financial_year_the_dataset_lacks_gets_its_period(tmp_path: Path) -> None:
+    folder = tmp_path / "form"
+    shutil.copytree(VALID_FORM.with_name("valid-thurrock-with-events"), folder)
+    path = folder / "events.csv"
+    path.write_text(path.read_text().replace(",March 2024,", ",2031/32,"))
+    out = tmp_path / "thurrock.ttl"
+    result = CliRunner().invoke(cli, ["convert", str(folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    graph = rdfio.read_rdf(out)
+    p = "https://w3id.org/compact-kg/def/"
+    decision = URIRef(ID + "event/thurrock-council-agrees-the-compact-check")
+    period = URIRef(ID + "period/fy-2031-32")
+    assert graph.value(decision, URIRef(p + "period")) == period
+    assert graph.value(period, URIRef(p + "startDate")) == Literal("2031-04-01",
+                                                                   datatype=XSD.date)
+    checked = CliRunner().invoke(cli, ["validate", str(folder)])
+    assert checked.exit_code == 0, checked.output
+
+
+def test_a_web_article_of_the_dataset_needs_no_page(tmp_path: Path) -> None:
+    folder = tmp_path / "form"
+    shutil.copytree(VALID_FORM.with_name("valid-thurrock-with-events"), folder)
+    path = folder / "sources.csv"
+    # name a blog post the dataset already has, with no type and no page
+    path.write_text(path.read_text().replace(
+        "cvs-news-2024,CVS wins Compact award,Web article,Thurrock CVS,2024-11-08,"
+        "https://www.thurrockcvs.example/news/compact-award,,,",
+        "cvs-news-2024,compact-voice-blog-2012-04-03,,,,,,,"))
+    result = CliRunner().invoke(cli, ["validate", str(folder)])
+    assert "Page" not in result.output, result.output
+    assert result.exit_code == 0, result.output

@@ -1009,7 +1009,9 @@ class _Converter:
         self.add(row, "ID", src, RDFS.label, Literal(
             f"{title}, {row.get('Section') or 'passage'}", lang=_LANG))
         # A page is needed in a publication with numbered pages (its type is ckg:paged), or
-        # when the type is not known (a publication of the dataset described elsewhere).
+        # when its type is not known. A publication of the dataset has its type there.
+        if not kinds and self.context.knows(pub):
+            kinds = list(self.context.describe([pub]).objects(pub, CKG.publicationType))
         paged = not kinds or any(self.context.model.value(kind, CKG.paged) == Literal(True)
                                  for kind in kinds)
         for header, p in (("Page", CKG.pageStart), ("Last page", CKG.pageEnd)):
@@ -1063,15 +1065,29 @@ class _Converter:
         self.text(row, "Description", iri, DCTERMS.description)
         self.source(row, iri)
 
+    def _named(self, row: _Row, kind: str, cls: URIRef, *,
+               scheme: tuple[str, str, URIRef] | None = None,
+               description_required: bool = True) -> URIRef | None:
+        """The declared IRI of a row of ``kind`` with its class, label, description and, when
+        ``scheme`` = (column, scheme, property) is given, its type; None if not declared."""
+        iri = self.local[kind].get(row.get("Name").casefold())
+        if iri is None:
+            return None
+        self.add(row, "Name", iri, RDF.type, cls)
+        self.text(row, "Name", iri, RDFS.label)
+        if description_required or row.get("Description"):
+            self.text(row, "Description", iri, DCTERMS.description)
+        if scheme is not None:
+            column, name, p = scheme
+            for concept in self.concept(row, column, name):
+                self.add(row, column, iri, p, concept)
+        return iri
+
     def _mechanism(self, row: _Row, cs: URIRef) -> None:
-        iri = self.local["mechanism"].get(row.get("Name").casefold())
+        iri = self._named(row, "mechanism", CKG.Mechanism,
+                          scheme=("Type", "mechanism-type", CKG.mechanismType))
         if iri is None:
             return
-        self.add(row, "Name", iri, RDF.type, CKG.Mechanism)
-        self.text(row, "Name", iri, RDFS.label)
-        self.text(row, "Description", iri, DCTERMS.description)
-        for t in self.concept(row, "Type", "mechanism-type"):
-            self.add(row, "Type", iri, CKG.mechanismType, t)
         if self.area is not None:
             self.add(row, "Name", iri, CKG.area, self.area)
         self.refs(row, "Operated by", "organisation", iri, CKG.operatedBy, required=True)
@@ -1084,28 +1100,19 @@ class _Converter:
         self.source(row, iri)
 
     def _post(self, row: _Row) -> None:
-        iri = self.local["post"].get(row.get("Name").casefold())
+        iri = self._named(row, "post", ORG.Post, scheme=("Role", "role", ORG.role),
+                          description_required=False)
         if iri is None:
             return
-        self.add(row, "Name", iri, RDF.type, ORG.Post)
-        self.text(row, "Name", iri, RDFS.label)
-        if row.get("Description"):
-            self.text(row, "Description", iri, DCTERMS.description)
-        for role in self.concept(row, "Role", "role"):
-            self.add(row, "Role", iri, ORG.role, role)
         self.refs(row, "In", "organisation", iri, ORG.postIn)
         self.refs(row, "Funded by", "organisation", iri, CKG.fundedBy)
         self.source(row, iri)
 
     def _event(self, row: _Row) -> None:
-        iri = self.local["event"].get(row.get("Name").casefold())
+        iri = self._named(row, "event", CKG.Event,
+                          scheme=("Type", "event-type", CKG.eventType))
         if iri is None:
             return
-        self.add(row, "Name", iri, RDF.type, CKG.Event)
-        self.text(row, "Name", iri, RDFS.label)
-        self.text(row, "Description", iri, DCTERMS.description)
-        for t in self.concept(row, "Type", "event-type"):
-            self.add(row, "Type", iri, CKG.eventType, t)
         date = row.get("Date")
         if not date:
             self.problem(row, "Date", "the Date column is empty; give the day, month or year "
@@ -1116,7 +1123,7 @@ class _Converter:
                 if literal is not None:
                     self.add(row, "Date", iri, CKG.date, literal)
                 elif period is not None:
-                    self.add(row, "Date", iri, CKG.period, ID["period/" + period])
+                    self._period(row, iri, period)
             except ValueError as error:
                 self.problem(row, "Date", str(error))
         if self.area is not None:
@@ -1129,14 +1136,10 @@ class _Converter:
         self.source(row, iri)
 
     def _outcome(self, row: _Row, cs: URIRef) -> None:
-        iri = self.local["outcome"].get(row.get("Name").casefold())
+        iri = self._named(row, "outcome", CKG.Outcome,
+                          scheme=("Type", "outcome-type", CKG.outcomeType))
         if iri is None:
             return
-        self.add(row, "Name", iri, RDF.type, CKG.Outcome)
-        self.text(row, "Name", iri, RDFS.label)
-        self.text(row, "Description", iri, DCTERMS.description)
-        for t in self.concept(row, "Type", "outcome-type"):
-            self.add(row, "Type", iri, CKG.outcomeType, t)
         self.refs(row, "Resulted from", "mechanism", iri, CKG.resultedFrom, required=True)
         self.source(row, iri)
 
@@ -1214,9 +1217,11 @@ class _Converter:
             for (_, earlier), (_, later) in itertools.pairwise(series):
                 self.graph.add((later, CKG.previousMeasurement, earlier))
 
-    def _period(self, row: _Row, meas: URIRef, slug: str) -> None:
+    def _period(self, row: _Row, subject: URIRef, slug: str) -> None:
+        """``subject`` (a measurement or an event) falls in the financial year ``slug``; the
+        period is described here when the dataset does not have it."""
         period = ID["period/" + slug]
-        self.add(row, "Date", meas, CKG.period, period)
+        self.add(row, "Date", subject, CKG.period, period)
         if self.context.knows(period) or (period, RDF.type, CKG.Period) in self.graph:
             return
         start = int(slug[3:7])

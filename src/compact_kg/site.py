@@ -557,16 +557,14 @@ class Site:
                 since = f"from {escape(str(start))}" if start is not None else "from (unknown)"
                 until = f" to {escape(str(end))}" if end is not None else " (still existing)"
                 parts.append(f"Existed {since}{until}.")
-        successors = set(self.graph.objects(subject, DCTERMS.isReplacedBy))
-        if successors:
-            parts.append("No longer exists; replaced by "
-                         + ", ".join(self.value_html(s, folder) for s in
-                                     sorted(successors, key=self._sort_key)) + ".")
-        predecessors = set(self.graph.subjects(DCTERMS.isReplacedBy, subject))
-        if predecessors:
-            parts.append("Took the place of "
-                         + ", ".join(self.value_html(s, folder) for s in
-                                     sorted(predecessors, key=self._sort_key)) + ".")
+        replaced = DCTERMS.isReplacedBy
+        for words, others in (("No longer exists; replaced by",
+                               self.graph.objects(subject, replaced)),
+                              ("Took the place of", self.graph.subjects(replaced, subject))):
+            linked = sorted(set(others), key=self._sort_key)
+            if linked:
+                parts.append(f"{words} " + ", ".join(self.value_html(s, folder) for s in linked)
+                             + ".")
         return f'<p class="lifetime">{" ".join(parts)}</p>\n' if parts else ""
 
     def _shell(self, path: str) -> tuple[str, str, str, str]:
